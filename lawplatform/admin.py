@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Heartbeat
+
+admin.site.site_header = _("学法考试平台 管理后台")
+admin.site.site_title = _("学法考试平台")
+admin.site.index_title = _("管理")
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "beat_at"]

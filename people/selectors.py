@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from .models import Department, User
+from .scope import visible_departments, visible_staff
+
+
+def department_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Department]:
+    return visible_departments(user).order_by("path")
+
+
+def staff_list_for_user(*, user: User | AnonymousUser) -> QuerySet[User]:
+    return (
+        visible_staff(user)
+        .select_related("department")
+        .prefetch_related("leader_of", "groups")
+        .order_by("employee_no", "id")
+    )
+
+
+def department_subtree_ids(*, department: Department) -> QuerySet[Department, int]:
+    return Department.objects.filter(path__startswith=department.path).values_list("id", flat=True)

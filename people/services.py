@@ -1,0 +1,158 @@
+"""Every write to departments and staff."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from lawplatform.errors import ValidationFailed
+
+from .models import PATH_STEP, Department, User
+from .scope import EXAM_ADMIN_GROUP
+
+
+def _segment(pk: int) -> str:
+    return f"{pk:0{PATH_STEP}d}/"
+
+
+@transaction.atomic
+def department_create(*, name: str, parent: Department | None = None) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("单位名称不能为空。"), field="name")
+    if Department.objects.filter(parent=parent, name=name).exists():
+        raise ValidationFailed(_("同一上级单位下已有名为“%(name)s”的单位。") % {"name": name}, field="name")
+    department = Department.objects.create(name=name, parent=parent, path=f"tmp-{uuid.uuid4().hex}")
+    department.path = (parent.path if parent else "") + _segment(department.pk)
+    department.depth = department.path.count("/")
+    department.save(update_fields=["path", "depth"])
+    return department
+
+
+@transaction.atomic
+def department_update(*, department: Department, name: str | None = None, parent: Any = ...) -> Department:
+    """Rename and/or move a department; moving re-roots its whole subtree in one statement."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationFailed(_("单位名称不能为空。"), field="name")
+        department.name = name
+        department.save(update_fields=["name"])
+    if parent is not ...:
+        if parent is not None and parent.path.startswith(department.path):
+            raise ValidationFailed(_("不能把单位移到它自己或它的下级单位之下。"), field="parent")
+        old = department.path
+        new = (parent.path if parent else "") + _segment(department.pk)
+        if new != old:
+            Department.objects.filter(path__startswith=old).update(
+                path=Concat(Value(new), Substr("path", len(old) + 1)),
+                depth=F("depth") + (new.count("/") - old.count("/")),
+            )
+            department.parent = parent
+            department.save(update_fields=["parent"])
+            department.refresh_from_db(fields=["path", "depth"])
+    return department
+
+
+def department_ensure_path(
+    *, names: list[str], cache: dict[tuple[str, ...], Department]
+) -> tuple[Department, int]:
+    """Find or create the department at the end of ``names`` (from the root down).
+
+    ``cache`` comes from :func:`department_name_paths` and is kept up to date here.
+    Returns the department and how many departments were created.
+    """
+    created = 0
+    parent: Department | None = None
+    for depth in range(1, len(names) + 1):
+        key = tuple(names[:depth])
+        department = cache.get(key)
+        if department is None:
+            department = department_create(name=names[depth - 1], parent=parent)
+            cache[key] = department
+            created += 1
+        parent = department
+    assert parent is not None
+    return parent, created
+
+
+def department_name_paths() -> dict[tuple[str, ...], Department]:
+    """Every department by its names from the root down, from one query (for imports)."""
+    by_id: dict[int, tuple[str, ...]] = {}
+    result: dict[tuple[str, ...], Department] = {}
+    for department in Department.objects.order_by("path"):
+        names = (*by_id.get(department.parent_id or 0, ()), department.name)
+        by_id[department.pk] = names
+        result[names] = department
+    return result
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    name: str,
+    department: Department | None,
+    password: str | None = None,
+    employee_no: str | None = None,
+    is_enforcement_officer: bool = False,
+    leader_of: Iterable[Department] = (),
+    is_exam_admin: bool = False,
+    email: str = "",
+    is_active: bool = True,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed(_("用户名“%(username)s”已被使用。") % {"username": username}, field="username")
+    if employee_no and User.objects.filter(employee_no=employee_no).exists():
+        raise ValidationFailed(_("工号“%(no)s”已被使用。") % {"no": employee_no}, field="employee_no")
+    user = User(
+        username=username,
+        name=name,
+        department=department,
+        employee_no=employee_no or None,
+        is_enforcement_officer=is_enforcement_officer,
+        email=email,
+        is_active=is_active,
+    )
+    user.set_password(password) if password else user.set_unusable_password()
+    user.save()
+    if leader_of:
+        user.leader_of.set(leader_of)
+    if is_exam_admin:
+        user.groups.add(exam_admin_group())
+    return user
+
+
+@transaction.atomic
+def staff_update(*, user: User, **fields: Any) -> User:
+    """Change a staff member; ``password``, ``leader_of`` and ``is_exam_admin`` are handled apart."""
+    password = fields.pop("password", None)
+    leader_of = fields.pop("leader_of", None)
+    exam_admin = fields.pop("is_exam_admin", None)
+    employee_no = fields.get("employee_no")
+    if employee_no and User.objects.filter(employee_no=employee_no).exclude(pk=user.pk).exists():
+        raise ValidationFailed(_("工号“%(no)s”已被使用。") % {"no": employee_no}, field="employee_no")
+    for field, value in fields.items():
+        setattr(user, field, value)
+    if password:
+        user.set_password(password)
+        fields["password"] = True
+    if fields:
+        user.save(update_fields=list(fields))
+    if leader_of is not None:
+        user.leader_of.set(leader_of)
+    if exam_admin is not None:
+        (user.groups.add if exam_admin else user.groups.remove)(exam_admin_group())
+    return user
+
+
+def exam_admin_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=EXAM_ADMIN_GROUP)
+    return group

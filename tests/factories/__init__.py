@@ -1,0 +1,3 @@
+"""factory_boy factories for the whole suite, one module per app."""
+
+from .people import *  # noqa: F403

@@ -1,0 +1,46 @@
+"""docker-compose.yml is the way to run the platform for real: every command it names must exist."""
+
+import importlib.util
+import shlex
+
+import yaml
+from django.conf import settings
+
+
+def load_compose() -> dict:
+    return yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+
+
+def test_compose_has_every_service_with_a_health_check():
+    services = load_compose()["services"]
+    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+
+
+def test_every_python_module_named_by_a_command_exists():
+    services = load_compose()["services"]
+    for name in ("web", "worker", "beat"):
+        command = services[name]["command"]
+        words = shlex.split(command) if isinstance(command, str) else list(command)
+        # `sh -c "a && b"`: read the inner command line as words too
+        words = [part for word in words for part in (shlex.split(word) if " " in word else [word])]
+        modules = []
+        for index, word in enumerate(words):
+            if word == "-A" or word == "-m":
+                modules.append(words[index + 1])
+            if ":" in word and word.split(":")[0].replace(".", "").isidentifier() and "." in word:
+                modules.append(word.split(":")[0])
+        assert modules, f"{name} names no module"
+        for module in modules:
+            assert importlib.util.find_spec(module) is not None, f"{name}: no module {module}"
+    assert services["beat"]["command"].count("django_celery_beat.schedulers:DatabaseScheduler") == 1
+
+
+def test_services_wait_for_healthy_database_and_redis():
+    services = load_compose()["services"]
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
