@@ -30,6 +30,16 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_test_queue() -> str:
+    """Tasks of this test run go to a queue of its own, so that two runs sharing a Redis never swap tasks."""
+    from lawplatform.celery import app
+
+    queue = f"xuefa-test-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    return queue
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
