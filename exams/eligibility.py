@@ -1,0 +1,87 @@
+"""Who may sit which exam session: the one place that decides it.
+
+A user is eligible for a session when the user is active, their department lies
+within the subtree of any of the session's departments (every department when the
+session names none), and, if the session is for enforcement officers only, the
+user is an enforcement officer.
+
+Both directions are answered here and agree (a test proves it):
+
+- :func:`session_eligible_q` filters sessions for one user (``my exams``, start);
+- :func:`eligible_users_q` / :func:`eligible_candidates` filter users for one
+  session (the live board, participation reports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from people.models import Department, User
+from people.scope import subtree_q
+
+from .models import ExamSession
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids of a department and all its ancestors, read from its materialised path."""
+    return [int(segment) for segment in path.split("/") if segment]
+
+
+def user_department_path(user: Any) -> str:
+    """The user's department path ("" without a department); one query unless already loaded."""
+    if not getattr(user, "department_id", None):
+        return ""
+    if User.department.is_cached(user):
+        return str(user.department.path)
+    path = Department.objects.filter(pk=user.department_id).values_list("path", flat=True).first()
+    return path or ""
+
+
+def session_eligible_q(user: Any, *, department_path: str | None = None) -> Q:
+    """A filter over ``ExamSession`` for the sessions ``user`` is eligible for.
+
+    ``department_path`` saves the query for the user's department path when the caller has it.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    path = user_department_path(user) if department_path is None else department_path
+    through = ExamSession.departments.through.objects.filter(examsession=OuterRef("pk"))
+    query = Q(~Exists(through))
+    if path:
+        query |= Q(Exists(through.filter(department_id__in=ancestor_ids(path))))
+    if not user.is_enforcement_officer:
+        query &= Q(enforcement_officers_only=False)
+    return query
+
+
+def is_eligible(user: Any, session: ExamSession) -> bool:
+    """True when ``user`` may sit ``session`` (one query, built on :func:`session_eligible_q`)."""
+    return ExamSession.objects.filter(session_eligible_q(user), pk=session.pk).exists()
+
+
+def eligible_users_q(
+    *, department_paths: list[str], enforcement_officers_only: bool, field_prefix: str = ""
+) -> Q:
+    """A filter over ``User`` (or rows reaching a user through ``field_prefix``, e.g. ``"candidate__"``)."""
+    query = Q(**{f"{field_prefix}is_active": True})
+    if department_paths:
+        query &= subtree_q(department_paths, field=f"{field_prefix}department__path")
+    if enforcement_officers_only:
+        query &= Q(**{f"{field_prefix}is_enforcement_officer": True})
+    return query
+
+
+def session_department_paths(session: ExamSession) -> list[str]:
+    return [department.path for department in session.departments.all()]
+
+
+def eligible_candidates(session: ExamSession) -> QuerySet[User]:
+    """Every user eligible for ``session`` (one query to read the session's departments)."""
+    return User.objects.filter(
+        eligible_users_q(
+            department_paths=session_department_paths(session),
+            enforcement_officers_only=session.enforcement_officers_only,
+        )
+    )

@@ -1,0 +1,61 @@
+"""The exam engine's domain errors; each has a stable ``code`` and an HTTP status (see lawplatform.errors)."""
+
+from lawplatform.errors import Conflict, NotPermitted, ValidationFailed
+
+
+class NotEligible(NotPermitted):
+    code = "not_eligible"
+
+
+class SessionNotOpen(Conflict):
+    code = "session_not_open"
+
+
+class SessionClosed(Conflict):
+    code = "session_closed"
+
+
+class NoAttemptsLeft(Conflict):
+    code = "no_attempts_left"
+
+
+class AttemptClosed(Conflict):
+    code = "attempt_closed"
+
+
+class BankInsufficient(Conflict):
+    """The active bank cannot fill a blueprint rule; the message names the rule."""
+
+    code = "bank_insufficient"
+
+
+class ReviewNever(NotPermitted):
+    code = "review_never"
+
+
+class ReviewNotYet(Conflict):
+    code = "review_not_yet"
+
+
+class InvalidAnswer(ValidationFailed):
+    """An answer save names an item not in the attempt, an unknown key, or too many keys."""
+
+    code = "invalid_answer"
+
+
+class NoPracticeExam(Conflict):
+    code = "no_practice_exam"
+
+
+__all__ = [
+    "AttemptClosed",
+    "BankInsufficient",
+    "InvalidAnswer",
+    "NoAttemptsLeft",
+    "NoPracticeExam",
+    "NotEligible",
+    "ReviewNever",
+    "ReviewNotYet",
+    "SessionClosed",
+    "SessionNotOpen",
+]

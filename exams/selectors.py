@@ -1,0 +1,435 @@
+"""Every read of the exam engine that is more than a get, already limited to what the user may see.
+
+Sessions
+    session_list_for_user(*, user, now) -> list[SessionRow]       sessions the user is eligible for, with my_status
+    session_list_for_admin(*, user, now) -> list[SessionRow]      every session, with the admin's own my_status
+    session_for_user(*, session_id, user, now) -> SessionRow       one of those (404 otherwise)
+    session_board(*, session, now) -> Board                       live counts and the attempts in progress
+    sessions_to_take(*, user, now) -> list[SessionRow]             open, eligible, not passed, an attempt left
+                                                                   or in progress (the home page's tasks)
+Attempts
+    attempt_for_candidate(*, attempt_id, candidate) -> Attempt      the candidate's own attempt (404 otherwise)
+    attempt_paper(*, attempt) -> list[PaperItem]                    the frozen paper with saved answers, no keys
+    review_state(*, attempt, now) -> None                           raises ReviewNever/ReviewNotYet when not allowed
+    attempt_review(*, attempt, now) -> list[ReviewItem]             keys, explanations, law references
+    mistakes_for_user(*, user, category=None, now) -> list[Mistake] the 错题本
+    exam_passed_by(*, user, exam) -> bool                           a submitted, passed attempt of any session
+Questions and exams (administrators)
+    question_list(*, kind=None, category=None, is_active=None, search=None) -> QuerySet[Question]
+    exam_list() -> QuerySet[Exam]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from people.models import User
+
+from .eligibility import eligible_candidates, session_eligible_q
+from .errors import ReviewNever, ReviewNotYet
+from .models import (
+    SAVE_GRACE,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Exam,
+    ExamKind,
+    ExamSession,
+    Question,
+    ReviewPolicy,
+)
+from .services.attempts import AttemptNotFound, PaperItem, paper_items
+
+
+@dataclass(frozen=True)
+class MyStatus:
+    attempts_used: int
+    attempts_left: int | None  # None: unlimited (practice)
+    best_score: Decimal | None
+    passed: bool
+    in_progress_attempt: int | None
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: ExamSession
+    state: str  # upcoming | open | closed
+    eligible: bool
+    my_status: MyStatus
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: int
+    position: int
+    kind: str
+    stem: str
+    options: list[dict[str, str]]
+    points: int
+    your_keys: list[str]
+    correct_keys: list[str]
+    earned: Decimal | None
+    is_correct: bool
+    explanation: str
+    law_reference: str
+    category: str
+
+
+@dataclass(frozen=True)
+class Mistake:
+    question: int
+    kind: str
+    stem: str
+    options: list[dict[str, str]]
+    your_keys: list[str]
+    correct_keys: list[str]
+    explanation: str
+    law_reference: str
+    category: str
+    wrong_count: int
+    last_attempt: int
+    last_session_title: str
+    last_submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class BoardAttempt:
+    attempt: int
+    candidate_id: int
+    candidate_name: str
+    employee_no: str
+    department: str
+    number: int
+    started_at: datetime
+    deadline: datetime
+    extra_minutes: int
+    answered: int
+
+
+@dataclass
+class Board:
+    session: ExamSession
+    now: datetime
+    eligible: int = 0
+    started: int = 0
+    submitted: int = 0
+    passed: int = 0
+    in_progress: int = 0
+    attempts_in_progress: list[BoardAttempt] = field(default_factory=list)
+
+
+def session_state(session: ExamSession, now: datetime) -> str:
+    if now < session.opens_at:
+        return "upcoming"
+    if now >= session.closes_at:
+        return "closed"
+    return "open"
+
+
+def _rows(
+    sessions: list[ExamSession], *, user: User, now: datetime, eligible_ids: set[int] | None
+) -> list[SessionRow]:
+    statuses = _statuses(user=user, sessions=sessions, now=now)
+    return [
+        SessionRow(
+            session=session,
+            state=session_state(session, now),
+            eligible=eligible_ids is None or session.pk in eligible_ids,
+            my_status=statuses[session.pk],
+        )
+        for session in sessions
+    ]
+
+
+def _statuses(*, user: User, sessions: list[ExamSession], now: datetime) -> dict[int, MyStatus]:
+    ids = [session.pk for session in sessions]
+    rows = (
+        Attempt.objects.filter(candidate=user, session_id__in=ids)
+        .values("session_id")
+        .annotate(
+            used=Count("id"),
+            best=Max("score", filter=Q(status=AttemptStatus.SUBMITTED)),
+            any_passed=Count("id", filter=Q(status=AttemptStatus.SUBMITTED, passed=True)),
+            in_progress=Max("id", filter=Q(status=AttemptStatus.IN_PROGRESS, deadline__gte=now - SAVE_GRACE)),
+        )
+        if ids
+        else []
+    )
+    found: dict[int, dict[str, Any]] = {row["session_id"]: dict(row) for row in rows}
+    result = {}
+    for session in sessions:
+        row: dict[str, Any] = found.get(session.pk, {})
+        used = row.get("used", 0)
+        exam = session.exam
+        result[session.pk] = MyStatus(
+            attempts_used=used,
+            attempts_left=None if exam.kind == ExamKind.PRACTICE else max(0, exam.max_attempts - used),
+            best_score=row.get("best"),
+            passed=bool(row.get("any_passed")),
+            in_progress_attempt=row.get("in_progress"),
+        )
+    return result
+
+
+def _sessions() -> QuerySet[ExamSession]:
+    return ExamSession.objects.select_related("exam").order_by("-opens_at", "-id")
+
+
+def session_list_for_user(*, user: User, now: datetime) -> list[SessionRow]:
+    """The sessions ``user`` is eligible for (newest first), each with the user's status."""
+    sessions = list(_sessions().filter(session_eligible_q(user)))
+    return _rows(sessions, user=user, now=now, eligible_ids=None)
+
+
+def session_list_for_admin(*, user: User, now: datetime) -> list[SessionRow]:
+    """Every session (for administrators), with the administrator's own status and eligibility."""
+    sessions = list(_sessions())
+    eligible_ids = set(ExamSession.objects.filter(session_eligible_q(user)).values_list("pk", flat=True))
+    return _rows(sessions, user=user, now=now, eligible_ids=eligible_ids)
+
+
+def session_for_user(*, session_id: int, user: User, now: datetime, admin: bool = False) -> SessionRow:
+    """One session the user is eligible for (any session for an administrator); 404 otherwise."""
+    query = _sessions().filter(pk=session_id)
+    session = query.first() if admin else query.filter(session_eligible_q(user)).first()
+    if session is None:
+        raise AttemptNotFound(_("没有这个考试场次。"))
+    eligible = (
+        {session.pk}
+        if not admin
+        else set(
+            ExamSession.objects.filter(session_eligible_q(user), pk=session.pk).values_list("pk", flat=True)
+        )
+    )
+    return _rows([session], user=user, now=now, eligible_ids=eligible)[0]
+
+
+def sessions_to_take(*, user: User, now: datetime) -> list[SessionRow]:
+    """Open sessions the user is eligible for and has not passed, with an attempt left or in progress."""
+    sessions = list(
+        _sessions()
+        .filter(session_eligible_q(user), opens_at__lte=now, closes_at__gt=now)
+        .exclude(exam__kind=ExamKind.PRACTICE)
+    )
+    rows = _rows(sessions, user=user, now=now, eligible_ids=None)
+    return [
+        row
+        for row in rows
+        if not row.my_status.passed
+        and (row.my_status.in_progress_attempt is not None or (row.my_status.attempts_left or 0) > 0)
+    ]
+
+
+def session_board(*, session: ExamSession, now: datetime) -> Board:
+    """The live board of a session: eligible, started, submitted and passed candidates (distinct
+    people), attempts in progress, and those attempts with candidate, deadline and answers saved."""
+    board = Board(session=session, now=now)
+    board.eligible = eligible_candidates(session).count()
+    counts = Attempt.objects.filter(session=session).aggregate(
+        started=Count("candidate", distinct=True),
+        submitted=Count("candidate", distinct=True, filter=Q(status=AttemptStatus.SUBMITTED)),
+        passed=Count("candidate", distinct=True, filter=Q(status=AttemptStatus.SUBMITTED, passed=True)),
+        in_progress=Count("id", filter=Q(status=AttemptStatus.IN_PROGRESS)),
+    )
+    board.started = counts["started"]
+    board.submitted = counts["submitted"]
+    board.passed = counts["passed"]
+    board.in_progress = counts["in_progress"]
+    rows = (
+        Attempt.objects.filter(session=session, status=AttemptStatus.IN_PROGRESS)
+        .annotate(answered=Count("answers", filter=~Q(answers__keys=[])))
+        .order_by("deadline", "id")
+        .values_list(
+            "id",
+            "candidate_id",
+            "candidate__name",
+            "candidate__username",
+            "candidate__employee_no",
+            "candidate__department__name",
+            "number",
+            "started_at",
+            "deadline",
+            "extra_minutes",
+            "answered",
+        )
+    )
+    board.attempts_in_progress = [
+        BoardAttempt(
+            attempt=attempt_id,
+            candidate_id=candidate_id,
+            candidate_name=name or username,
+            employee_no=employee_no or "",
+            department=department or "",
+            number=number,
+            started_at=started_at,
+            deadline=deadline,
+            extra_minutes=extra,
+            answered=answered,
+        )
+        for attempt_id, candidate_id, name, username, employee_no, department, number, started_at, deadline, extra, answered in rows
+    ]
+    return board
+
+
+def attempt_for_candidate(*, attempt_id: int, candidate: User) -> Attempt:
+    """The candidate's own attempt, with session and exam; ``AttemptNotFound`` (404) otherwise."""
+    attempt = (
+        Attempt.objects.select_related("session__exam")
+        .defer("item_index")
+        .filter(pk=attempt_id, candidate=candidate)
+        .first()
+    )
+    if attempt is None:
+        raise AttemptNotFound(_("没有这份答卷。"))
+    return attempt
+
+
+def attempt_paper(*, attempt: Attempt) -> list[PaperItem]:
+    """The frozen paper as the candidate sees it, with the saved answers (one query)."""
+    return paper_items(attempt)
+
+
+def review_state(*, attempt: Attempt, now: datetime) -> None:
+    """Raise unless the exam's review policy lets the candidate see keys and explanations now."""
+    policy = attempt.session.exam.review_policy
+    if policy == ReviewPolicy.NEVER:
+        raise ReviewNever(_("本考试不提供答案与解析。"))
+    if attempt.status != AttemptStatus.SUBMITTED:
+        raise ReviewNotYet(_("交卷后才能查看答案与解析。"))
+    if policy == ReviewPolicy.AFTER_CLOSE and now < attempt.session.closes_at:
+        raise ReviewNotYet(_("本场考试结束后才能查看答案与解析。"))
+
+
+def review_allowed_q(*, now: datetime, prefix: str = "") -> Q:
+    """A filter over attempts (through ``prefix``) whose review policy lets the candidate see keys now."""
+    return Q(**{f"{prefix}status": AttemptStatus.SUBMITTED}) & (
+        Q(**{f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_SUBMIT})
+        | Q(
+            **{
+                f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_CLOSE,
+                f"{prefix}session__closes_at__lte": now,
+            }
+        )
+    )
+
+
+def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
+    """Each item with the candidate's keys, the correct keys, explanation and law reference."""
+    review_state(attempt=attempt, now=now)
+    rows = (
+        AttemptItem.objects.filter(attempt=attempt)
+        .order_by("position")
+        .values_list(
+            "id",
+            "position",
+            "kind",
+            "stem",
+            "options",
+            "points",
+            "answer__keys",
+            "correct",
+            "earned",
+            "explanation",
+            "law_reference",
+            "category",
+        )
+    )
+    return [
+        ReviewItem(
+            id=item_id,
+            position=position,
+            kind=kind,
+            stem=stem,
+            options=options,
+            points=points,
+            your_keys=keys or [],
+            correct_keys=correct,
+            earned=earned,
+            is_correct=earned is not None and earned == points,
+            explanation=explanation,
+            law_reference=law_reference,
+            category=category,
+        )
+        for item_id, position, kind, stem, options, points, keys, correct, earned, explanation, law_reference, category in rows
+    ]
+
+
+def mistakes_for_user(*, user: User, now: datetime, category: str | None = None) -> list[Mistake]:
+    """The user's 错题本: each question answered wrongly (or left blank) in a submitted attempt whose
+    review policy allows it now, once, with the latest wrong answer and how many times it was wrong."""
+    query = AttemptItem.objects.filter(
+        review_allowed_q(now=now, prefix="attempt__"), attempt__candidate=user
+    ).filter(Q(earned__isnull=True) | Q(earned__lt=F("points")))
+    if category:
+        query = query.filter(category=category)
+    rows = query.order_by("-attempt__submitted_at", "-attempt_id", "position").values_list(
+        "question_id",
+        "kind",
+        "stem",
+        "options",
+        "answer__keys",
+        "correct",
+        "explanation",
+        "law_reference",
+        "category",
+        "attempt_id",
+        "attempt__session__title",
+        "attempt__submitted_at",
+    )
+    latest: dict[int, dict[str, Any]] = {}
+    counts: dict[int, int] = {}
+    for row in rows:
+        question_id = row[0]
+        counts[question_id] = counts.get(question_id, 0) + 1
+        if question_id not in latest:
+            latest[question_id] = {
+                "question": question_id,
+                "kind": row[1],
+                "stem": row[2],
+                "options": row[3],
+                "your_keys": row[4] or [],
+                "correct_keys": row[5],
+                "explanation": row[6],
+                "law_reference": row[7],
+                "category": row[8],
+                "last_attempt": row[9],
+                "last_session_title": row[10],
+                "last_submitted_at": row[11],
+            }
+    return [Mistake(**values, wrong_count=counts[question_id]) for question_id, values in latest.items()]
+
+
+def exam_passed_by(*, user: User, exam: Exam) -> bool:
+    """True when ``user`` has a submitted, passed attempt of any session of ``exam``."""
+    return Attempt.objects.filter(
+        candidate=user, session__exam=exam, status=AttemptStatus.SUBMITTED, passed=True
+    ).exists()
+
+
+def question_list(
+    *,
+    kind: str | None = None,
+    category: str | None = None,
+    is_active: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Question]:
+    query = Question.objects.order_by("id")
+    if kind:
+        query = query.filter(kind=kind)
+    if category:
+        query = query.filter(category=category)
+    if is_active is not None:
+        query = query.filter(is_active=is_active)
+    if search:
+        query = query.filter(Q(stem__icontains=search) | Q(law_reference__icontains=search))
+    return query
+
+
+def exam_list() -> QuerySet[Exam]:
+    return Exam.objects.prefetch_related("rules").order_by("-id")

@@ -1,0 +1,115 @@
+"""Every write of the exam engine. Import from here: ``from exams import services``.
+
+Questions (``services/questions.py``)
+    question_create(*, data: QuestionIn, is_active=True) -> Question
+    question_update(*, question, changes: dict) -> Question
+    question_set_active(*, question_ids: list[int], is_active: bool) -> int
+    questions_import(*, rows: list[tuple[int, QuestionIn]], filename, actor, headers=None) -> ImportResult
+    question_correct_answer(*, question, answer: list[str], reason, actor, now=None) -> AnswerCorrection
+
+Exams and sessions (``services/exams.py``)
+    exam_create(*, title, kind, duration_minutes, pass_score, rules: list[RuleIn], max_attempts=1,
+                review_policy="after_close", shuffle_options=True, partial_credit=False, actor=None) -> Exam
+    exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
+    exam_bank_shortfalls(exam) -> list[str]
+    session_schedule(*, exam, title, opens_at, closes_at, departments=(), enforcement_officers_only=False,
+                     actor=None) -> ExamSession
+    session_update(*, session, departments=None, **changes) -> ExamSession
+    practice_session_for(*, exam, candidate, now) -> ExamSession
+
+Attempts (``services/attempts.py``)
+    attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
+    practice_start(*, candidate, exam_id: int | None, now, rng=None) -> StartResult
+    attempt_answers_save(*, attempt_id, candidate, answers: Sequence[AnswerIn], now) -> SaveResult(saved, saved_at)
+    attempt_submit(*, attempt_id, candidate, now) -> SubmitResult(attempt_id, status, score, max_score, passed)
+    attempt_submit_if_overdue(*, attempt_id, now) -> bool
+    attempts_submit_overdue(*, now, candidate=None) -> int
+    attempt_extra_time_grant(*, attempt_id, minutes, reason, actor, now) -> AttemptExtraTime
+
+Every function raises a ``lawplatform.errors.DomainError`` subclass (see ``exams/errors.py``)
+with a stable ``code`` on refusal, and on refusal changes nothing.
+"""
+
+from .attempts import (
+    AnswerIn,
+    AttemptNotFound,
+    PaperItem,
+    SaveResult,
+    StartResult,
+    SubmitResult,
+    answers_from_payload,
+    attempt_answers_save,
+    attempt_extra_time_grant,
+    attempt_start,
+    attempt_submit,
+    attempt_submit_if_overdue,
+    attempts_submit_overdue,
+    attempts_submitted,
+    is_overdue,
+    paper_items,
+    practice_start,
+    submit_result,
+)
+from .exams import (
+    RuleIn,
+    exam_bank_shortfalls,
+    exam_create,
+    exam_rule_specs,
+    exam_update,
+    practice_session_for,
+    session_schedule,
+    session_update,
+)
+from .questions import (
+    JUDGE_OPTIONS,
+    ImportResult,
+    QuestionIn,
+    question_clean,
+    question_correct_answer,
+    question_create,
+    question_fingerprint,
+    question_problems,
+    question_set_active,
+    question_update,
+    questions_import,
+)
+
+__all__ = [
+    "JUDGE_OPTIONS",
+    "AnswerIn",
+    "AttemptNotFound",
+    "ImportResult",
+    "PaperItem",
+    "QuestionIn",
+    "RuleIn",
+    "SaveResult",
+    "StartResult",
+    "SubmitResult",
+    "answers_from_payload",
+    "attempt_answers_save",
+    "attempt_extra_time_grant",
+    "attempt_start",
+    "attempt_submit",
+    "attempt_submit_if_overdue",
+    "attempts_submit_overdue",
+    "attempts_submitted",
+    "exam_bank_shortfalls",
+    "exam_create",
+    "exam_rule_specs",
+    "exam_update",
+    "is_overdue",
+    "paper_items",
+    "practice_session_for",
+    "practice_start",
+    "question_clean",
+    "question_correct_answer",
+    "question_create",
+    "question_fingerprint",
+    "question_problems",
+    "question_set_active",
+    "question_update",
+    "questions_import",
+    "session_schedule",
+    "session_update",
+    "submit_result",
+]

@@ -1,0 +1,464 @@
+"""Writes to the question bank: create, edit, import, and correcting a key with a regrade."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lawplatform.errors import ValidationFailed
+from people.models import User
+
+from ..grading import grade_item, is_passed
+from ..models import (
+    JUDGE_FALSE,
+    JUDGE_TRUE,
+    OPTION_KEYS,
+    AnswerCorrection,
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    LawArea,
+    Question,
+    QuestionImport,
+    QuestionKind,
+)
+from ..pools import bank_changed
+
+JUDGE_OPTIONS = [{"key": JUDGE_TRUE, "text": "正确"}, {"key": JUDGE_FALSE, "text": "错误"}]
+CHUNK = 900
+EDITABLE_FIELDS = [
+    "kind",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "law_reference",
+    "category",
+    "difficulty",
+]
+
+
+@dataclass
+class QuestionIn:
+    """A question as given by the API, a spreadsheet row or the demo file, before checking."""
+
+    kind: str
+    stem: str
+    options: list[dict[str, str]] = field(default_factory=list)
+    answer: list[str] = field(default_factory=list)
+    explanation: str = ""
+    law_reference: str = ""
+    category: str = ""
+    difficulty: int = 3
+
+    @classmethod
+    def from_question(cls, question: Question) -> QuestionIn:
+        return cls(**{name: getattr(question, name) for name in EDITABLE_FIELDS})
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    import_id: int | None = None
+
+
+def question_fingerprint(*, kind: str, stem: str) -> str:
+    """The natural key of a question: its kind and its stem with whitespace normalised."""
+    return hashlib.sha256(f"{kind}\n{' '.join(stem.split())}".encode()).hexdigest()
+
+
+def question_problems(data: QuestionIn) -> tuple[QuestionIn, list[tuple[str, str]]]:
+    """Normalise ``data`` and list what is wrong with it as ``(field, message)`` pairs.
+
+    Normalising trims text, upper-cases keys, sorts the answer, and gives a true/false
+    question the options T (正确) and F (错误) when it has none.
+    """
+    problems: list[tuple[str, str]] = []
+    kind = (data.kind or "").strip()
+    stem = (data.stem or "").strip()
+    if kind not in QuestionKind.values:
+        problems.append(("kind", _("题型应为单选、多选或判断，而不是“%(v)s”。") % {"v": data.kind}))
+    if not stem:
+        problems.append(("stem", _("题干不能为空。")))
+    options: list[dict[str, str]] = []
+    raw_options = data.options or []
+    if not isinstance(raw_options, list):
+        raw_options = []
+        problems.append(("options", _("选项格式不正确。")))
+    for option in raw_options:
+        if not isinstance(option, dict):
+            problems.append(("options", _("选项格式不正确。")))
+            break
+        options.append(
+            {"key": str(option.get("key", "")).strip().upper(), "text": str(option.get("text", "")).strip()}
+        )
+    keys = [option["key"] for option in options]
+    if kind == QuestionKind.JUDGE:
+        if not options:
+            options = [dict(option) for option in JUDGE_OPTIONS]
+            keys = [JUDGE_TRUE, JUDGE_FALSE]
+        elif sorted(keys) != [JUDGE_FALSE, JUDGE_TRUE]:
+            problems.append(("options", _("判断题的选项只能是 T（正确）和 F（错误）。")))
+    elif kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        if len(options) < 2:
+            problems.append(("options", _("选择题至少要有两个选项。")))
+        bad = [key for key in keys if len(key) != 1 or key not in OPTION_KEYS]
+        if bad:
+            problems.append(("options", _("选项的键只能是 A–H，而不是“%(k)s”。") % {"k": "、".join(bad)}))
+        elif len(set(keys)) != len(keys):
+            problems.append(("options", _("选项的键不能重复。")))
+    if any(not option["text"] for option in options):
+        problems.append(("options", _("选项内容不能为空。")))
+    raw_answer = data.answer if isinstance(data.answer, list) else []
+    answer = sorted({str(key).strip().upper() for key in raw_answer if str(key).strip()})
+    unknown = [key for key in answer if key not in keys]
+    if not answer:
+        problems.append(("answer", _("答案不能为空。")))
+    elif unknown:
+        problems.append(("answer", _("答案中的“%(k)s”不是该题的选项。") % {"k": "、".join(unknown)}))
+    elif kind == QuestionKind.SINGLE and len(answer) != 1:
+        problems.append(("answer", _("单选题必须恰好有一个正确答案。")))
+    elif kind == QuestionKind.JUDGE and len(answer) != 1:
+        problems.append(("answer", _("判断题必须恰好有一个正确答案。")))
+    elif kind == QuestionKind.MULTIPLE and len(answer) < 2:
+        problems.append(("answer", _("多选题至少要有两个正确答案。")))
+    category = (data.category or "").strip()
+    if category not in LawArea.values:
+        problems.append(("category", _("分类应为以下之一：%(c)s。") % {"c": "、".join(LawArea.values)}))
+    try:
+        difficulty = int(data.difficulty)
+    except (TypeError, ValueError):
+        difficulty = 0
+    if not 1 <= difficulty <= 5:
+        problems.append(("difficulty", _("难度应为 1 到 5 的整数。")))
+    law_reference = (data.law_reference or "").strip()
+    if len(law_reference) > 255:
+        problems.append(("law_reference", _("法条依据不能超过 255 个字。")))
+    cleaned = QuestionIn(
+        kind=kind,
+        stem=stem,
+        options=options,
+        answer=answer,
+        explanation=(data.explanation or "").strip(),
+        law_reference=law_reference,
+        category=category,
+        difficulty=difficulty,
+    )
+    return cleaned, problems
+
+
+def question_clean(data: QuestionIn) -> QuestionIn:
+    """The normalised question, or ``ValidationFailed`` naming the first field at fault."""
+    cleaned, problems = question_problems(data)
+    if problems:
+        field_name, message = problems[0]
+        raise ValidationFailed(message, field=field_name)
+    return cleaned
+
+
+def _refuse_duplicate(fingerprint: str, *, exclude: int | None = None) -> None:
+    clash = (
+        Question.objects.filter(fingerprint=fingerprint)
+        .exclude(pk__in=[exclude] if exclude else [])
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationFailed(_("题库中已有题干相同的同类题（编号 %(id)s）。") % {"id": clash}, field="stem")
+
+
+@transaction.atomic
+def question_create(*, data: QuestionIn, is_active: bool = True) -> Question:
+    cleaned = question_clean(data)
+    fingerprint = question_fingerprint(kind=cleaned.kind, stem=cleaned.stem)
+    _refuse_duplicate(fingerprint)
+    question = Question.objects.create(**asdict(cleaned), fingerprint=fingerprint, is_active=is_active)
+    bank_changed()
+    return question
+
+
+@transaction.atomic
+def question_update(*, question: Question, changes: dict[str, Any]) -> Question:
+    """Edit a question of the bank. Papers already drawn keep their frozen copy.
+
+    ``changes`` may hold any of the editable fields and ``is_active``. Changing the
+    answer here changes future papers only; :func:`question_correct_answer` also
+    regrades the attempts that already contain the question.
+    """
+    is_active = changes.pop("is_active", None)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("不能修改字段：%(f)s。") % {"f": "、".join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
+    merged = replace(QuestionIn.from_question(question), **changes)
+    if "options" not in changes and "kind" in changes and changes["kind"] != question.kind:
+        merged.options = [] if changes["kind"] == QuestionKind.JUDGE else merged.options
+    cleaned = question_clean(merged)
+    fingerprint = question_fingerprint(kind=cleaned.kind, stem=cleaned.stem)
+    _refuse_duplicate(fingerprint, exclude=question.pk)
+    for name, value in asdict(cleaned).items():
+        setattr(question, name, value)
+    question.fingerprint = fingerprint
+    if is_active is not None:
+        question.is_active = bool(is_active)
+    question.save()
+    bank_changed()
+    return question
+
+
+@transaction.atomic
+def question_set_active(*, question_ids: list[int], is_active: bool) -> int:
+    """Put questions in or out of the bank that papers are drawn from; returns how many changed."""
+    changed = (
+        Question.objects.filter(pk__in=question_ids)
+        .exclude(is_active=is_active)
+        .update(is_active=is_active, updated_at=timezone.now())
+    )
+    if changed:
+        bank_changed()
+    return changed
+
+
+@transaction.atomic
+def questions_import(
+    *,
+    rows: list[tuple[int, QuestionIn]],
+    filename: str,
+    actor: User | None,
+    headers: dict[str, str] | None = None,
+) -> ImportResult:
+    """Upsert questions by kind and stem, all or nothing; the same rows again change nothing.
+
+    ``rows`` pairs each question with the row number to report. On any bad row,
+    ``ValidationFailed`` lists every fault as ``{"row", "field", "message"}`` (the
+    field named through ``headers``, e.g. ``{"answer": "答案"}``) and nothing is written.
+    """
+    headers = headers or {}
+    errors: list[dict[str, Any]] = []
+    cleaned_rows: list[tuple[int, QuestionIn, str]] = []
+    seen: dict[str, int] = {}
+    for number, data in rows:
+        cleaned, problems = question_problems(data)
+        for field_name, message in problems:
+            errors.append({"row": number, "field": headers.get(field_name, field_name), "message": message})
+        if problems:
+            continue
+        fingerprint = question_fingerprint(kind=cleaned.kind, stem=cleaned.stem)
+        if fingerprint in seen:
+            errors.append(
+                {
+                    "row": number,
+                    "field": headers.get("stem", "stem"),
+                    "message": _("与第 %(row)s 行的题目重复。") % {"row": seen[fingerprint]},
+                }
+            )
+            continue
+        seen[fingerprint] = number
+        cleaned_rows.append((number, cleaned, fingerprint))
+    if errors:
+        errors.sort(key=lambda error: error["row"])
+        raise ValidationFailed(
+            _("题库文件有 %(count)s 处错误，未导入任何题目。") % {"count": len(errors)},
+            field="file",
+            errors=errors,
+        )
+    if not cleaned_rows:
+        raise ValidationFailed(_("文件中没有试题。"), field="file")
+
+    existing: dict[str, Question] = {}
+    fingerprints = [fingerprint for _n, _c, fingerprint in cleaned_rows]
+    for start in range(0, len(fingerprints), CHUNK):
+        for question in Question.objects.filter(fingerprint__in=fingerprints[start : start + CHUNK]):
+            existing[question.fingerprint] = question
+    now = timezone.now()
+    result = ImportResult()
+    to_create: list[Question] = []
+    to_update: list[Question] = []
+    changes: list[dict[str, Any]] = []
+    for number, cleaned, fingerprint in cleaned_rows:
+        values = asdict(cleaned)
+        current = existing.get(fingerprint)
+        if current is None:
+            to_create.append(Question(**values, fingerprint=fingerprint, created_at=now, updated_at=now))
+            changes.append({"row": number, "question": None, "before": None, "after": values})
+            continue
+        before = {name: getattr(current, name) for name in EDITABLE_FIELDS}
+        if before == values:
+            result.unchanged += 1
+            continue
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.updated_at = now
+        to_update.append(current)
+        changes.append(
+            {
+                "row": number,
+                "question": current.pk,
+                "before": {k: v for k, v in before.items() if v != values[k]},
+                "after": {k: v for k, v in values.items() if v != before[k]},
+            }
+        )
+    Question.objects.bulk_create(to_create, batch_size=500)
+    Question.objects.bulk_update(to_update, [*EDITABLE_FIELDS, "updated_at"], batch_size=500)
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    record = QuestionImport.objects.create(
+        actor=actor,
+        filename=filename,
+        created_count=result.created,
+        updated_count=result.updated,
+        unchanged_count=result.unchanged,
+        changes=changes,
+    )
+    result.import_id = record.pk
+    if to_create or to_update:
+        bank_changed()
+    return result
+
+
+@transaction.atomic
+def question_correct_answer(
+    *, question: Question, answer: list[str], reason: str, actor: User | None, now: datetime | None = None
+) -> AnswerCorrection:
+    """Correct a question's key in the bank and in every paper that contains it, and regrade.
+
+    Submitted attempts containing the question get their item and total score
+    recomputed (and ``passed`` with it); attempts in progress will be graded with
+    the corrected key. Records who, when, why and every score that changed, in an
+    ``AnswerCorrection`` and in the audit log of each attempt whose score changed.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请填写更正原因。"), field="reason")
+    cleaned = question_clean(replace(QuestionIn.from_question(question), answer=answer))
+    old_answer = list(question.answer)
+    if cleaned.answer == sorted(old_answer):
+        raise ValidationFailed(_("新答案与原答案相同。"), field="answer")
+
+    attempt_ids = sorted(
+        set(AttemptItem.objects.filter(question=question).values_list("attempt_id", flat=True))
+    )
+    attempts = {
+        attempt.pk: attempt
+        for attempt in Attempt.objects.select_for_update(of=("self",))
+        .select_related("session__exam", "candidate")
+        .filter(pk__in=attempt_ids)
+        .order_by("pk")
+    }
+    items = list(
+        AttemptItem.objects.filter(attempt_id__in=attempt_ids)
+        .select_related("answer")
+        .order_by("attempt_id", "position")
+    )
+    for item in items:
+        if item.question_id == question.pk:
+            missing = [key for key in cleaned.answer if key not in {option["key"] for option in item.options}]
+            if missing:
+                raise ValidationFailed(
+                    _("答卷 %(a)s 中该题没有选项“%(k)s”，无法更正。")
+                    % {"a": item.attempt_id, "k": "、".join(missing)},
+                    field="answer",
+                )
+    question.answer = cleaned.answer
+    question.save(update_fields=["answer", "updated_at"])
+    bank_changed()
+
+    by_attempt: dict[int, list[AttemptItem]] = defaultdict(list)
+    for item in items:
+        by_attempt[item.attempt_id].append(item)
+    changed_items: list[AttemptItem] = []
+    changed_attempts: list[Attempt] = []
+    score_changes: list[dict[str, Any]] = []
+    for attempt_id, attempt_items in by_attempt.items():
+        attempt = attempts[attempt_id]
+        exam = attempt.session.exam
+        total = Decimal(0)
+        for item in attempt_items:
+            if item.question_id == question.pk:
+                item.correct = list(cleaned.answer)
+                changed_items.append(item)
+            if attempt.status == AttemptStatus.SUBMITTED:
+                chosen = item.answer.keys if hasattr(item, "answer") else None
+                earned = grade_item(
+                    kind=item.kind,
+                    correct=item.correct,
+                    chosen=chosen,
+                    points=item.points,
+                    partial_credit=exam.partial_credit,
+                )
+                if item.question_id == question.pk:
+                    item.earned = earned
+                total += earned
+        if attempt.status != AttemptStatus.SUBMITTED:
+            continue
+        passed = is_passed(score=total, pass_score=exam.pass_score)
+        if total != attempt.score or passed != attempt.passed:
+            score_changes.append(
+                {
+                    "attempt": attempt.pk,
+                    "candidate": attempt.candidate_id,
+                    "before": str(attempt.score),
+                    "after": str(total),
+                    "passed_before": attempt.passed,
+                    "passed_after": passed,
+                }
+            )
+            old_score, old_passed = attempt.score, attempt.passed
+            attempt.score, attempt.passed = total, passed
+            changed_attempts.append(attempt)
+            LogEntry.objects.log_create(
+                attempt,
+                action=LogEntry.Action.UPDATE,
+                changes={"score": [str(old_score), str(total)], "passed": [str(old_passed), str(passed)]},
+                actor=actor,
+                additional_data={"reason": reason, "question": question.pk},
+            )
+    AttemptItem.objects.bulk_update(changed_items, ["correct", "earned"], batch_size=500)
+    Attempt.objects.bulk_update(changed_attempts, ["score", "passed"], batch_size=500)
+    return AnswerCorrection.objects.create(
+        question=question,
+        actor=actor,
+        created_at=now,
+        reason=reason,
+        old_answer=old_answer,
+        new_answer=cleaned.answer,
+        items_changed=len(changed_items),
+        attempts_regraded=sum(
+            1 for attempt in attempts.values() if attempt.status == AttemptStatus.SUBMITTED
+        ),
+        score_changes=score_changes,
+    )
+
+
+def question_bank_version_bump() -> None:
+    """For writes that bypass these services (fixtures, data migrations)."""
+    bank_changed()
+
+
+__all__ = [
+    "JUDGE_OPTIONS",
+    "ImportResult",
+    "QuestionIn",
+    "question_bank_version_bump",
+    "question_clean",
+    "question_correct_answer",
+    "question_create",
+    "question_fingerprint",
+    "question_problems",
+    "question_set_active",
+    "question_update",
+    "questions_import",
+]
