@@ -1,3 +1,4 @@
 """factory_boy factories for the whole suite, one module per app."""
 
+from .courses import *  # noqa: F403
 from .people import *  # noqa: F403

@@ -1,0 +1,140 @@
+"""Reading a lesson: heartbeats credit time, the end marker and the minimum time complete it, and
+the last lesson (with the quiz, when the course requires it) completes the course and credits hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lawplatform.errors import Conflict
+from people.models import User
+
+from ..models import Course, CourseCompletion, HoursSource, Lesson, LessonProgress, StudyHoursEntry
+
+# The page beats every 15 s while it is visible and the reader active. A beat credits the time
+# since the last one, never more than this: an idle tab that stops beating earns nothing for the
+# gap, and a replayed or duplicated beat earns only the moments since the previous one.
+HEARTBEAT_CAP_SECONDS = 30
+
+
+class LessonNotFinished(Conflict):
+    code = "lesson_not_finished"
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    progress: LessonProgress
+    credited_seconds: int
+    lesson_completed_now: bool
+    course_completed: bool
+
+
+def _credit(progress: LessonProgress, now: datetime) -> int:
+    """Add the time since the last beat (capped) and move the clock on; fractions carry over."""
+    last = progress.last_heartbeat_at
+    if last is None:
+        progress.last_heartbeat_at = now
+        return 0
+    if now <= last:
+        return 0
+    elapsed = now - last
+    if elapsed > timedelta(seconds=HEARTBEAT_CAP_SECONDS):
+        progress.last_heartbeat_at = now
+        credited = HEARTBEAT_CAP_SECONDS
+    else:
+        credited = int(elapsed.total_seconds())
+        progress.last_heartbeat_at = last + timedelta(seconds=credited)
+    progress.seconds_spent += credited
+    return credited
+
+
+@transaction.atomic
+def lesson_heartbeat(
+    *, lesson: Lesson, user: User, now: datetime, end_reached: bool = False
+) -> HeartbeatResult:
+    """Credit reading time to ``user`` for ``lesson`` and complete it once both conditions hold.
+
+    The first beat starts the clock and credits nothing. The progress row is locked, so two tabs
+    beating at once share one clock and together earn no more than the time that passed.
+    """
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+        user=user, lesson=lesson, defaults={"started_at": now}
+    )
+    credited = _credit(progress, now)
+    fields = ["seconds_spent", "last_heartbeat_at"]
+    if end_reached and progress.end_reached_at is None:
+        progress.end_reached_at = now
+        fields.append("end_reached_at")
+    completed_now = False
+    if (
+        progress.completed_at is None
+        and progress.end_reached_at is not None
+        and progress.seconds_spent >= lesson.min_study_seconds
+    ):
+        progress.completed_at = now
+        completed_now = True
+        fields.append("completed_at")
+    progress.save(update_fields=fields)
+    course_completed = False
+    if completed_now:
+        course_completed = course_check_completion(course=lesson.course, user=user, now=now) is not None
+    return HeartbeatResult(
+        progress=progress,
+        credited_seconds=credited,
+        lesson_completed_now=completed_now,
+        course_completed=course_completed,
+    )
+
+
+@transaction.atomic
+def lesson_complete(*, lesson: Lesson, user: User, now: datetime) -> HeartbeatResult:
+    """The reader says they are done: a last beat with the end reached, refused while time is short."""
+    result = lesson_heartbeat(lesson=lesson, user=user, now=now, end_reached=True)
+    if result.progress.completed_at is None:
+        remaining = lesson.min_study_seconds - result.progress.seconds_spent
+        raise LessonNotFinished(
+            _("本章还需学习 %(seconds)s 秒才能完成。") % {"seconds": remaining},
+        )
+    return result
+
+
+def course_check_completion(*, course: Course, user: User, now: datetime) -> CourseCompletion | None:
+    """Complete the course for ``user`` when every lesson is done and, if required, the quiz passed.
+
+    Safe to call any number of times; returns the completion, or None while something is missing.
+    """
+    existing = CourseCompletion.objects.filter(user=user, course=course).first()
+    if existing is not None:
+        return existing
+    lessons_total = course.lessons.count()
+    if lessons_total == 0:
+        return None
+    done = LessonProgress.objects.filter(user=user, lesson__course=course, completed_at__isnull=False).count()
+    if done < lessons_total:
+        return None
+    return course_complete(course=course, user=user, now=now)
+
+
+@transaction.atomic
+def course_complete(*, course: Course, user: User, now: datetime) -> CourseCompletion:
+    """Record the completion and credit the course's hours to the ledger, once."""
+    completion, created = CourseCompletion.objects.get_or_create(
+        user=user, course=course, defaults={"completed_at": now}
+    )
+    if created:
+        StudyHoursEntry.objects.get_or_create(
+            person=user,
+            course=course,
+            defaults={
+                "source": HoursSource.COURSE,
+                "year": timezone.localtime(now).year,
+                "hours": course.study_hours,
+                "title": course.title,
+                "earned_at": now,
+            },
+        )
+    return completion
