@@ -213,7 +213,7 @@ class ExamRule(models.Model):
     class Meta:
         verbose_name = _("组卷规则")
         verbose_name_plural = _("组卷规则")
-        ordering = ["exam", "position", "id"]
+        ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(count__gte=1), name="examrule_count_positive"),
             models.CheckConstraint(condition=Q(points__gte=1), name="examrule_points_positive"),
@@ -344,7 +344,7 @@ class AttemptItem(models.Model):
     class Meta:
         verbose_name = _("答卷题目")
         verbose_name_plural = _("答卷题目")
-        ordering = ["attempt", "position"]
+        ordering = ["attempt_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="attemptitem_unique_position"),
         ]

@@ -515,8 +515,10 @@ def _submit_overdue_batch(*, now: datetime, candidate: User | None) -> int:
 def _close_attempts(attempts: list[Attempt], *, exam_of: dict[int, Exam], now: datetime, auto: bool) -> None:
     """Grade locked, in-progress attempts and mark them submitted (three statements for one attempt)."""
     ids = [attempt.pk for attempt in attempts]
-    rows = AttemptItem.objects.filter(attempt_id__in=ids).values_list(
-        "id", "attempt_id", "kind", "points", "correct", "answer__keys"
+    rows = (
+        AttemptItem.objects.filter(attempt_id__in=ids)
+        .order_by()
+        .values_list("id", "attempt_id", "kind", "points", "correct", "answer__keys")
     )
     totals: dict[int, Decimal] = defaultdict(Decimal)
     graded: list[AttemptItem] = []

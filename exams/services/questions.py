@@ -238,15 +238,17 @@ def questions_import(
     filename: str,
     actor: User | None,
     headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
 ) -> ImportResult:
     """Upsert questions by kind and stem, all or nothing; the same rows again change nothing.
 
     ``rows`` pairs each question with the row number to report. On any bad row,
     ``ValidationFailed`` lists every fault as ``{"row", "field", "message"}`` (the
     field named through ``headers``, e.g. ``{"answer": "答案"}``) and nothing is written.
+    ``errors`` carries faults the caller found reading the file, reported with the rest.
     """
     headers = headers or {}
-    errors: list[dict[str, Any]] = []
+    errors = list(errors or [])
     cleaned_rows: list[tuple[int, QuestionIn, str]] = []
     seen: dict[str, int] = {}
     for number, data in rows:

@@ -1,0 +1,534 @@
+"""The exam API (DESIGN.md section 4, "Exams"): thin views over ``exams.services`` and ``exams.selectors``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lawplatform.permissions import IsExamAdmin
+from people.models import User
+from people.scope import is_exam_admin
+
+from .. import bank_io, selectors, services
+from ..models import Attempt, Exam, ExamSession, LawArea, QuestionKind
+from ..services import PaperItem, StartResult
+from .serializers import (
+    AnswerCorrectionSerializer,
+    AnswersInSerializer,
+    AttemptSerializer,
+    BoardSerializer,
+    CorrectAnswerInSerializer,
+    ErrorSerializer,
+    ExamInSerializer,
+    ExamSerializer,
+    ExtraTimeInSerializer,
+    ExtraTimeSerializer,
+    FileInSerializer,
+    ImportResultSerializer,
+    MistakeSerializer,
+    PracticeInSerializer,
+    QuestionInSerializer,
+    QuestionSerializer,
+    ReviewSerializer,
+    SaveResultSerializer,
+    SessionInSerializer,
+    SessionPatchSerializer,
+    SessionSerializer,
+    SubmitResultSerializer,
+)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+E400 = error("Bad input: `detail` names the field (and `errors` every bad row of a file).")
+E403_ADMIN = error("Not an exam administrator.")
+E404 = error("Not found, or not yours.")
+E409_CLOSED = error(
+    "`attempt_closed`: submitted, or past the deadline plus the grace period (then submitted)."
+)
+FORMAT = OpenApiParameter(
+    "format", str, enum=["xlsx", "csv"], description="Spreadsheet format (default xlsx)."
+)
+
+
+def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def attempt_payload(attempt: Attempt, items: list[PaperItem], now: datetime) -> dict[str, Any]:
+    """The candidate's view of an attempt: never the correct keys or explanations."""
+    submitted = attempt.is_submitted
+    remaining = 0 if submitted else max(0, int((attempt.deadline - now).total_seconds()))
+    return {
+        "id": attempt.pk,
+        "session": attempt.session_id,
+        "session_title": attempt.session.title,
+        "exam_title": attempt.session.exam.title,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "server_time": now,
+        "remaining_seconds": remaining,
+        "submitted_at": attempt.submitted_at,
+        "max_score": attempt.max_score,
+        "score": attempt.score if submitted else None,
+        "passed": attempt.passed if submitted else None,
+        "items": [item.__dict__ for item in items],
+    }
+
+
+def _started(result: StartResult, now: datetime) -> Response:
+    return Response(
+        AttemptSerializer(attempt_payload(result.attempt, result.items, now)).data,
+        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+    )
+
+
+# Question bank
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=QuestionKind.values),
+            OpenApiParameter("category", str, enum=LawArea.values),
+            OpenApiParameter("is_active", bool),
+            OpenApiParameter("search", str, description="In the stem or the law reference."),
+        ],
+        responses={200: QuestionSerializer(many=True), 403: E403_ADMIN},
+    ),
+    retrieve=extend_schema(responses={200: QuestionSerializer, 403: E403_ADMIN, 404: E404}),
+)
+class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The question bank (administrators). Editing a question never changes a paper already drawn."""
+
+    serializer_class = QuestionSerializer
+    permission_classes = [IsExamAdmin]
+    filter_backends: list[Any] = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        active = params.get("is_active")
+        return selectors.question_list(
+            kind=params.get("kind") or None,
+            category=params.get("category") or None,
+            is_active=None if active in (None, "") else active.lower() in {"1", "true", "yes"},
+            search=params.get("search") or None,
+        )
+
+    @extend_schema(
+        request=QuestionInSerializer, responses={201: QuestionSerializer, 400: E400, 403: E403_ADMIN}
+    )
+    def create(self, request: Request) -> Response:
+        data = QuestionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        is_active = values.pop("is_active")
+        question = services.question_create(
+            data=services.QuestionIn(**{**values, "options": [dict(o) for o in values.get("options", [])]}),
+            is_active=is_active,
+        )
+        return Response(QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=QuestionInSerializer(partial=True),
+        responses={200: QuestionSerializer, 400: E400, 403: E403_ADMIN, 404: E404},
+        description="Edit a question for future papers. To fix a wrong key in papers already drawn, "
+        "use `correct-answer`, which regrades.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        question = self.get_object()
+        data = QuestionInSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "options" in changes:
+            changes["options"] = [dict(option) for option in changes["options"]]
+        question = services.question_update(question=question, changes=changes)
+        return Response(QuestionSerializer(question).data)
+
+    @extend_schema(
+        request=CorrectAnswerInSerializer,
+        responses={201: AnswerCorrectionSerializer, 400: E400, 403: E403_ADMIN, 404: E404},
+        description="Correct the key of a question in the bank and in every paper that contains it, "
+        "regrade the submitted attempts, and record who, when, why and each score that changed.",
+    )
+    @action(detail=True, methods=["post"], url_path="correct-answer")
+    def correct_answer(self, request: Request, pk: str) -> Response:
+        question = self.get_object()
+        data = CorrectAnswerInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        correction = services.question_correct_answer(
+            question=question,
+            answer=list(data.validated_data["answer"]),
+            reason=data.validated_data["reason"],
+            actor=_user(request),
+            now=timezone.now(),
+        )
+        return Response(AnswerCorrectionSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": FileInSerializer},
+        responses={201: ImportResultSerializer, 400: E400, 403: E403_ADMIN},
+        description="Upsert questions from .xlsx or .csv (headers of the template), all rows or none; "
+        "on any fault, 400 with `errors: [{row, field, message}]` for every bad row. "
+        "Importing the same file again changes nothing.",
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def bank_import(self, request: Request) -> Response:
+        data = FileInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        result = bank_io.question_bank_import(file=upload, filename=upload.name, actor=_user(request))
+        return Response(ImportResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[FORMAT],
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            (200, "text/csv"): bytes,
+        },
+        description="The import template: Chinese headers and three example rows.",
+    )
+    @action(detail=False, methods=["get"], url_path="import-template")
+    def import_template(self, request: Request) -> HttpResponse:
+        return _file_response(*bank_io.question_template(kind=request.query_params.get("format", "xlsx")))
+
+    @extend_schema(
+        parameters=[
+            FORMAT,
+            OpenApiParameter("kind", str, enum=QuestionKind.values),
+            OpenApiParameter("category", str, enum=LawArea.values),
+            OpenApiParameter("is_active", bool),
+        ],
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            (200, "text/csv"): bytes,
+        },
+        description="The bank (filtered) in the import template's format.",
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request: Request) -> HttpResponse:
+        return _file_response(
+            *bank_io.question_export(self.get_queryset(), kind=request.query_params.get("format", "xlsx"))
+        )
+
+
+# Exams
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ExamSerializer(many=True), 403: E403_ADMIN}),
+    retrieve=extend_schema(responses={200: ExamSerializer, 403: E403_ADMIN, 404: E404}),
+)
+class ExamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Exam templates with their blueprint rules (administrators)."""
+
+    serializer_class = ExamSerializer
+    permission_classes = [IsExamAdmin]
+    filter_backends: list[Any] = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        return selectors.exam_list()
+
+    @extend_schema(request=ExamInSerializer, responses={201: ExamSerializer, 400: E400, 403: E403_ADMIN})
+    def create(self, request: Request) -> Response:
+        data = ExamInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        rules = [services.RuleIn(**dict(rule)) for rule in values.pop("rules")]
+        exam = services.exam_create(**values, rules=rules, actor=_user(request))
+        exam = Exam.objects.prefetch_related("rules").get(pk=exam.pk)
+        return Response(ExamSerializer(exam).data, status=status.HTTP_201_CREATED)
+
+
+# Sessions
+
+
+class ExamSessionViewSet(viewsets.GenericViewSet):
+    """Exam sessions. Staff see the sessions they are eligible for; administrators see all."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = SessionSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = r"\d+"
+    queryset = ExamSession.objects.none()
+
+    def get_permissions(self) -> Any:
+        if self.action in {"create", "partial_update", "board"}:
+            return [IsExamAdmin()]
+        return super().get_permissions()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "eligible",
+                bool,
+                description="Administrators: only the sessions they are eligible for themselves.",
+            )
+        ],
+        responses={200: SessionSerializer(many=True)},
+        description="For staff: the sessions they are eligible for, newest first, each with `my_status`. "
+        "For administrators: every session (`eligible` says whether they may sit it).",
+    )
+    def list(self, request: Request) -> Response:
+        user, now = _user(request), timezone.now()
+        services.attempts_submit_overdue(now=now, candidate=user)
+        if is_exam_admin(user) and request.query_params.get("eligible") not in {"1", "true"}:
+            rows = selectors.session_list_for_admin(user=user, now=now)
+        else:
+            rows = selectors.session_list_for_user(user=user, now=now)
+        prefetch_related_objects([row.session for row in rows], "departments")
+        page = self.paginate_queryset(rows)  # type: ignore[arg-type]
+        if page is not None:
+            return self.get_paginated_response(SessionSerializer(page, many=True).data)
+        return Response(SessionSerializer(rows, many=True).data)
+
+    @extend_schema(responses={200: SessionSerializer, 404: E404})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        user, now = _user(request), timezone.now()
+        row = selectors.session_for_user(session_id=int(pk), user=user, now=now, admin=is_exam_admin(user))
+        return Response(SessionSerializer(row).data)
+
+    @extend_schema(
+        request=SessionInSerializer,
+        responses={
+            201: SessionSerializer,
+            400: E400,
+            403: E403_ADMIN,
+            409: error(
+                "`bank_insufficient`: the active bank cannot fill the blueprint; `detail` names the rule."
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        data = SessionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_schedule(**data.validated_data, actor=_user(request))
+        row = selectors.session_for_user(
+            session_id=session.pk, user=_user(request), now=timezone.now(), admin=True
+        )
+        return Response(SessionSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SessionPatchSerializer,
+        responses={200: SessionSerializer, 400: E400, 403: E403_ADMIN, 404: E404},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        session = ExamSession.objects.filter(pk=pk).first()
+        if session is None:
+            raise services.AttemptNotFound("没有这个考试场次。")
+        data = SessionPatchSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        services.session_update(session=session, departments=changes.pop("departments", None), **changes)
+        row = selectors.session_for_user(
+            session_id=session.pk, user=_user(request), now=timezone.now(), admin=True
+        )
+        return Response(SessionSerializer(row).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(AttemptSerializer, description="The attempt in progress, resumed."),
+            201: OpenApiResponse(AttemptSerializer, description="A new attempt with a freshly drawn paper."),
+            403: error("`not_eligible`: not in the session's audience."),
+            404: E404,
+            409: error(
+                "`session_not_open`, `session_closed`, `no_attempts_left`, or `bank_insufficient` "
+                "(the bank can no longer fill the blueprint)."
+            ),
+        },
+        description="Start an attempt, or resume the one in progress. Never returns correct answers or "
+        "explanations; `answer` is the candidate's saved keys.",
+    )
+    @action(detail=True, methods=["post"], url_path="attempts")
+    def attempts(self, request: Request, pk: str) -> Response:
+        now = timezone.now()
+        return _started(services.attempt_start(session_id=int(pk), candidate=_user(request), now=now), now)
+
+    @extend_schema(responses={200: BoardSerializer, 403: E403_ADMIN, 404: E404})
+    @action(detail=True, methods=["get"])
+    def board(self, request: Request, pk: str) -> Response:
+        """The live board: eligible, started, submitted and passed candidates; attempts in progress."""
+        session = ExamSession.objects.filter(pk=pk).first()
+        if session is None:
+            raise services.AttemptNotFound("没有这个考试场次。")
+        return Response(BoardSerializer(selectors.session_board(session=session, now=timezone.now())).data)
+
+
+# Attempts
+
+
+class AttemptViewSet(viewsets.GenericViewSet):
+    """A candidate's own attempts (someone else's answer 404), and extra time for administrators."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = AttemptSerializer
+    filter_backends: list[Any] = []
+    lookup_value_regex = r"\d+"
+    queryset = Attempt.objects.none()
+
+    def get_permissions(self) -> Any:
+        if self.action == "extra_time":
+            return [IsExamAdmin()]
+        return super().get_permissions()
+
+    def _own(self, request: Request, pk: str, now: datetime) -> Attempt:
+        attempt = selectors.attempt_for_candidate(attempt_id=int(pk), candidate=_user(request))
+        if services.is_overdue(deadline=attempt.deadline, status=attempt.status, now=now):
+            services.attempt_submit_if_overdue(attempt_id=attempt.pk, now=now)
+            attempt = selectors.attempt_for_candidate(attempt_id=attempt.pk, candidate=_user(request))
+        return attempt
+
+    @extend_schema(
+        responses={200: AttemptSerializer, 404: E404},
+        description="The attempt with its frozen paper and saved answers; `score` and `passed` once submitted. "
+        "An attempt past its deadline plus grace is submitted first.",
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        now = timezone.now()
+        attempt = self._own(request, pk, now)
+        return Response(
+            AttemptSerializer(attempt_payload(attempt, selectors.attempt_paper(attempt=attempt), now)).data
+        )
+
+    @extend_schema(
+        request=AnswersInSerializer,
+        responses={
+            200: SaveResultSerializer,
+            400: error(
+                "`invalid_answer`: an item not in this attempt, an unknown key, more than one key on a "
+                "single-choice or true/false item, or an item twice; `detail` names the item. Nothing is saved."
+            ),
+            404: E404,
+            409: E409_CLOSED,
+        },
+        description="Save answers all or none; an empty `keys` clears an item. Of two saves of the same item, "
+        "the later acknowledged one wins.",
+    )
+    @action(detail=True, methods=["put"])
+    def answers(self, request: Request, pk: str) -> Response:
+        result = services.attempt_answers_save(
+            attempt_id=int(pk),
+            candidate=_user(request),
+            answers=services.answers_from_payload(request.data),
+            now=timezone.now(),
+        )
+        return Response(SaveResultSerializer(result).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: SubmitResultSerializer, 404: E404},
+        description="Submit and grade; submitting again returns the same result.",
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        result = services.attempt_submit(attempt_id=int(pk), candidate=_user(request), now=timezone.now())
+        return Response(SubmitResultSerializer(result).data)
+
+    @extend_schema(
+        responses={
+            200: ReviewSerializer,
+            403: error("`review_never`: this exam never shows answers."),
+            404: E404,
+            409: error("`review_not_yet`: not submitted yet, or (after_close) the session has not closed."),
+        },
+        description="Per item: your keys, the correct keys, explanation and law reference — only when the "
+        "exam's review policy allows (after_submit: once submitted; after_close: once the session closed).",
+    )
+    @action(detail=True, methods=["get"])
+    def review(self, request: Request, pk: str) -> Response:
+        now = timezone.now()
+        attempt = self._own(request, pk, now)
+        items = selectors.attempt_review(attempt=attempt, now=now)
+        return Response(
+            ReviewSerializer(
+                {
+                    "id": attempt.pk,
+                    "score": attempt.score,
+                    "max_score": attempt.max_score,
+                    "passed": attempt.passed,
+                    "items": items,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        request=ExtraTimeInSerializer,
+        responses={201: ExtraTimeSerializer, 400: E400, 403: E403_ADMIN, 404: E404, 409: E409_CLOSED},
+        description="Give one candidate's attempt in progress more time (administrators); recorded with who, "
+        "when and why.",
+    )
+    @action(detail=True, methods=["post"], url_path="extra-time")
+    def extra_time(self, request: Request, pk: str) -> Response:
+        data = ExtraTimeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.attempt_extra_time_grant(
+            attempt_id=int(pk),
+            minutes=data.validated_data["minutes"],
+            reason=data.validated_data["reason"],
+            actor=_user(request),
+            now=timezone.now(),
+        )
+        return Response(ExtraTimeSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class MistakesView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("category", str, enum=LawArea.values, description="Law area.")],
+        responses={200: MistakeSerializer(many=True)},
+        description="My 错题本: each question I answered wrongly or left blank in a submitted attempt whose "
+        "review policy allows it, once, with my latest answer, the correct keys, explanation and law reference.",
+    )
+    def get(self, request: Request) -> Response:
+        mistakes = selectors.mistakes_for_user(
+            user=_user(request), now=timezone.now(), category=request.query_params.get("category") or None
+        )
+        return Response(MistakeSerializer(mistakes, many=True).data)
+
+
+class PracticeView(APIView):
+    @extend_schema(
+        request=PracticeInSerializer,
+        responses={
+            200: OpenApiResponse(AttemptSerializer, description="The practice attempt in progress, resumed."),
+            201: OpenApiResponse(AttemptSerializer, description="A new practice attempt."),
+            403: error("`not_eligible`: the practice exam's open sessions do not include you."),
+            409: error("`no_practice_exam`, or `bank_insufficient`."),
+        },
+        description="Start (or resume) a practice attempt of a practice exam (`exam`, or the newest). "
+        "Practice is unlimited and its answers and explanations are shown right after submit "
+        "(`GET /attempts/{id}/review/`). It runs in the exam's open session; a practice exam without "
+        "one gets a session open to everyone.",
+    )
+    def post(self, request: Request) -> Response:
+        data = PracticeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        now = timezone.now()
+        result = services.practice_start(
+            candidate=_user(request), exam_id=data.validated_data.get("exam"), now=now
+        )
+        return _started(result, now)

@@ -1,0 +1,58 @@
+"""Fixtures for the exam engine's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from exams import pools
+from exams.models import LawArea, QuestionKind
+from tests.factories import QuestionFactory
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+
+
+@pytest.fixture(autouse=True)
+def fresh_bank_version() -> None:
+    """Pools cached by an earlier test (whose rows were rolled back) are never read."""
+    pools._bump()
+
+
+@pytest.fixture
+def bank(db: Any) -> dict[str, list[Any]]:
+    """A small bank: 4 single (answer B), 2 multiple (A, C), 2 judge (T), all 宪法, plus 2 single 民法典."""
+    return {
+        "single": QuestionFactory.create_batch(4, kind=QuestionKind.SINGLE),
+        "multiple": QuestionFactory.create_batch(2, kind=QuestionKind.MULTIPLE),
+        "judge": QuestionFactory.create_batch(2, kind=QuestionKind.JUDGE),
+        "civil": QuestionFactory.create_batch(2, kind=QuestionKind.SINGLE, category=LawArea.CIVIL_CODE),
+    }
+
+
+class Statements:
+    """Captured SQL, without the transaction control lines a test's own transaction adds."""
+
+    def __init__(self, context: CaptureQueriesContext) -> None:
+        self.context = context
+
+    @property
+    def sql(self) -> list[str]:
+        return [
+            query["sql"]
+            for query in self.context.captured_queries
+            if not query["sql"].startswith(TRANSACTION_CONTROL)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.sql)
+
+
+@contextmanager
+def statements() -> Iterator[Statements]:
+    with CaptureQueriesContext(connection) as context:
+        yield Statements(context)
