@@ -10,6 +10,7 @@ Sessions
 Attempts
     attempt_for_candidate(*, attempt_id, candidate) -> Attempt      the candidate's own attempt (404 otherwise)
     attempt_paper(*, attempt) -> list[PaperItem]                    the frozen paper with saved answers, no keys
+    attempt_payload(attempt, items, now) -> dict                    the API's attempt shape (no keys)
     review_state(*, attempt, now) -> None                           raises ReviewNever/ReviewNotYet when not allowed
     attempt_review(*, attempt, now) -> list[ReviewItem]             keys, explanations, law references
     mistakes_for_user(*, user, category=None, now) -> list[Mistake] the 错题本
@@ -288,6 +289,31 @@ def attempt_for_candidate(*, attempt_id: int, candidate: User) -> Attempt:
     if attempt is None:
         raise AttemptNotFound(_("没有这份答卷。"))
     return attempt
+
+
+def attempt_payload(attempt: Attempt, items: list[PaperItem], now: datetime) -> dict[str, Any]:
+    """The candidate's view of an attempt, as the API returns it (and a page may render it):
+    the frozen paper with saved answers and the server's clock — never correct keys or explanations.
+    ``score`` and ``passed`` are None until submitted. ``attempt.session.exam`` should be loaded."""
+    submitted = attempt.is_submitted
+    remaining = 0 if submitted else max(0, int((attempt.deadline - now).total_seconds()))
+    return {
+        "id": attempt.pk,
+        "session": attempt.session_id,
+        "session_title": attempt.session.title,
+        "exam_title": attempt.session.exam.title,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "server_time": now,
+        "remaining_seconds": remaining,
+        "submitted_at": attempt.submitted_at,
+        "max_score": attempt.max_score,
+        "score": attempt.score if submitted else None,
+        "passed": attempt.passed if submitted else None,
+        "items": [item.__dict__ for item in items],
+    }
 
 
 def attempt_paper(*, attempt: Attempt) -> list[PaperItem]:

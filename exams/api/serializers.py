@@ -110,7 +110,9 @@ class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-    import_id = serializers.IntegerField()
+    import_id = serializers.IntegerField(
+        allow_null=True, help_text=_("没有任何变化时为 null，也不留导入记录。")
+    )
 
 
 # Exams (administrators)

@@ -23,7 +23,7 @@ from people.scope import is_exam_admin
 
 from .. import bank_io, selectors, services
 from ..models import Attempt, Exam, ExamSession, LawArea, QuestionKind
-from ..services import PaperItem, StartResult
+from ..services import StartResult
 from .serializers import (
     AnswerCorrectionSerializer,
     AnswersInSerializer,
@@ -75,32 +75,9 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-def attempt_payload(attempt: Attempt, items: list[PaperItem], now: datetime) -> dict[str, Any]:
-    """The candidate's view of an attempt: never the correct keys or explanations."""
-    submitted = attempt.is_submitted
-    remaining = 0 if submitted else max(0, int((attempt.deadline - now).total_seconds()))
-    return {
-        "id": attempt.pk,
-        "session": attempt.session_id,
-        "session_title": attempt.session.title,
-        "exam_title": attempt.session.exam.title,
-        "number": attempt.number,
-        "status": attempt.status,
-        "started_at": attempt.started_at,
-        "deadline": attempt.deadline,
-        "server_time": now,
-        "remaining_seconds": remaining,
-        "submitted_at": attempt.submitted_at,
-        "max_score": attempt.max_score,
-        "score": attempt.score if submitted else None,
-        "passed": attempt.passed if submitted else None,
-        "items": [item.__dict__ for item in items],
-    }
-
-
 def _started(result: StartResult, now: datetime) -> Response:
     return Response(
-        AttemptSerializer(attempt_payload(result.attempt, result.items, now)).data,
+        AttemptSerializer(selectors.attempt_payload(result.attempt, result.items, now)).data,
         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
     )
 
@@ -412,7 +389,9 @@ class AttemptViewSet(viewsets.GenericViewSet):
         now = timezone.now()
         attempt = self._own(request, pk, now)
         return Response(
-            AttemptSerializer(attempt_payload(attempt, selectors.attempt_paper(attempt=attempt), now)).data
+            AttemptSerializer(
+                selectors.attempt_payload(attempt, selectors.attempt_paper(attempt=attempt), now)
+            ).data
         )
 
     @extend_schema(

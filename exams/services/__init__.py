@@ -11,11 +11,13 @@ Exams and sessions (``services/exams.py``)
     exam_create(*, title, kind, duration_minutes, pass_score, rules: list[RuleIn], max_attempts=1,
                 review_policy="after_close", shuffle_options=True, partial_credit=False, actor=None) -> Exam
     exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
+    exam_check(values: dict, rules: list[RuleIn]) -> int   (max score; ValidationFailed naming the field)
     exam_bank_shortfalls(exam) -> list[str]
     session_schedule(*, exam, title, opens_at, closes_at, departments=(), enforcement_officers_only=False,
                      actor=None) -> ExamSession
     session_update(*, session, departments=None, **changes) -> ExamSession
-    practice_session_for(*, exam, candidate, now) -> ExamSession
+    practice_session_for(*, exam, candidate, now) -> ExamSession   (open, eligible; created if none open)
+    practice_session_open(*, exam, now) -> ExamSession
 
 Attempts (``services/attempts.py``)
     attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
@@ -51,12 +53,15 @@ from .attempts import (
     submit_result,
 )
 from .exams import (
+    EXAM_FIELDS,
     RuleIn,
     exam_bank_shortfalls,
+    exam_check,
     exam_create,
     exam_rule_specs,
     exam_update,
     practice_session_for,
+    practice_session_open,
     session_schedule,
     session_update,
 )
@@ -75,6 +80,7 @@ from .questions import (
 )
 
 __all__ = [
+    "EXAM_FIELDS",
     "JUDGE_OPTIONS",
     "AnswerIn",
     "AttemptNotFound",
@@ -94,12 +100,14 @@ __all__ = [
     "attempts_submit_overdue",
     "attempts_submitted",
     "exam_bank_shortfalls",
+    "exam_check",
     "exam_create",
     "exam_rule_specs",
     "exam_update",
     "is_overdue",
     "paper_items",
     "practice_session_for",
+    "practice_session_open",
     "practice_start",
     "question_clean",
     "question_correct_answer",

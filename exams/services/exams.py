@@ -19,6 +19,16 @@ from ..models import Exam, ExamKind, ExamRule, ExamSession, LawArea, QuestionKin
 from ..pools import RuleSpec, blueprint_shortfalls, rule_pools
 
 MAX_DURATION_MINUTES = 24 * 60
+EXAM_FIELDS = [
+    "title",
+    "kind",
+    "duration_minutes",
+    "pass_score",
+    "max_attempts",
+    "review_policy",
+    "shuffle_options",
+    "partial_credit",
+]
 # A practice exam's standing session: open to everyone for this long.
 PRACTICE_WINDOW = timedelta(days=365 * 100)
 
@@ -53,8 +63,8 @@ def _check_rules(rules: list[RuleIn]) -> list[RuleIn]:
     return cleaned
 
 
-def _check_exam(values: dict[str, Any], rules: list[RuleIn]) -> int:
-    """Validate an exam's settings against its rules; returns the maximum score."""
+def exam_check(values: dict[str, Any], rules: list[RuleIn]) -> int:
+    """Validate an exam's settings (the fields of ``exam_create``) against its rules; returns the maximum score."""
     if not (values.get("title") or "").strip():
         raise ValidationFailed(_("试卷名称不能为空。"), field="title")
     if values["kind"] not in ExamKind.values:
@@ -106,7 +116,7 @@ def exam_create(
         "shuffle_options": shuffle_options,
         "partial_credit": partial_credit,
     }
-    max_score = _check_exam(values, cleaned)
+    max_score = exam_check(values, cleaned)
     exam = Exam.objects.create(**values, max_score=max_score, created_by=actor)
     _write_rules(exam, cleaned)
     return exam
@@ -115,16 +125,7 @@ def exam_create(
 @transaction.atomic
 def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any) -> Exam:
     """Change an exam's settings and/or replace its rules. Papers already drawn are unaffected."""
-    allowed = {
-        "title",
-        "kind",
-        "duration_minutes",
-        "pass_score",
-        "max_attempts",
-        "review_policy",
-        "shuffle_options",
-        "partial_credit",
-    }
+    allowed = set(EXAM_FIELDS)
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(
@@ -139,7 +140,7 @@ def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any
     )
     values = {name: changes.get(name, getattr(exam, name)) for name in allowed}
     values["title"] = (values["title"] or "").strip()
-    exam.max_score = _check_exam(values, cleaned)
+    exam.max_score = exam_check(values, cleaned)
     for name, value in values.items():
         setattr(exam, name, value)
     exam.save()
@@ -272,7 +273,22 @@ def practice_session_for(*, exam: Exam, candidate: User, now: datetime) -> ExamS
         return session
     if open_sessions.exists():
         raise NotEligible(_("您不在该练习的参加范围内。"))
+    return practice_session_open(exam=exam, now=now)
+
+
+@transaction.atomic
+def practice_session_open(*, exam: Exam, now: datetime) -> ExamSession:
+    """An open session of the practice exam: the newest open one, or a new one open to everyone."""
+    if exam.kind != ExamKind.PRACTICE:
+        raise ValidationFailed(_("只能用练习卷练习。"), field="exam")
+    session = (
+        ExamSession.objects.filter(exam=exam, opens_at__lte=now, closes_at__gt=now)
+        .order_by("-opens_at", "-id")
+        .first()
+    )
+    if session is not None:
+        return session
     _check_bank(exam)
     return ExamSession.objects.create(
-        exam=exam, title=exam.title, opens_at=now, closes_at=now + PRACTICE_WINDOW, created_by=None
+        exam=exam, title=exam.title, opens_at=now, closes_at=now + PRACTICE_WINDOW
     )

@@ -240,7 +240,8 @@ def questions_import(
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
 ) -> ImportResult:
-    """Upsert questions by kind and stem, all or nothing; the same rows again change nothing.
+    """Upsert questions by kind and stem, all or nothing; the same rows again change nothing
+    (and leave no import record: ``import_id`` is None).
 
     ``rows`` pairs each question with the row number to report. On any bad row,
     ``ValidationFailed`` lists every fault as ``{"row", "field", "message"}`` (the
@@ -316,6 +317,8 @@ def questions_import(
     Question.objects.bulk_update(to_update, [*EDITABLE_FIELDS, "updated_at"], batch_size=500)
     result.created = len(to_create)
     result.updated = len(to_update)
+    if not changes:
+        return result
     record = QuestionImport.objects.create(
         actor=actor,
         filename=filename,
@@ -325,8 +328,7 @@ def questions_import(
         changes=changes,
     )
     result.import_id = record.pk
-    if to_create or to_update:
-        bank_changed()
+    bank_changed()
     return result
 
 

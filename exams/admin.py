@@ -1,0 +1,379 @@
+"""The exam engine in the Django admin. Every write goes through ``exams.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lawplatform.errors import ValidationFailed
+
+from . import bank_io, services
+from .models import (
+    AnswerCorrection,
+    Attempt,
+    AttemptExtraTime,
+    AttemptItem,
+    Exam,
+    ExamRule,
+    ExamSession,
+    Question,
+    QuestionImport,
+)
+
+# Inline templates: the app's templates/ folder holds the web pages.
+QUESTION_CHANGE_LIST = engines["django"].from_string(
+    """{% extends "admin/change_list.html" %}{% load i18n %}
+{% block object-tools-items %}
+<li><a href="{% url 'admin:exams_question_import' %}">{% translate "导入试题" %}</a></li>
+<li><a href="{% url 'admin:exams_question_template' 'xlsx' %}">{% translate "下载模板 (.xlsx)" %}</a></li>
+<li><a href="{% url 'admin:exams_question_template' 'csv' %}">{% translate "下载模板 (.csv)" %}</a></li>
+{{ block.super }}
+{% endblock %}"""
+)
+QUESTION_IMPORT_PAGE = engines["django"].from_string(
+    """{% extends "admin/base_site.html" %}{% load i18n %}
+{% block content %}
+<p>{% translate "按题型和题干新增或更新试题；重复导入同一文件不会产生变化。任何一行有错时不导入任何数据。" %}
+  <a href="{% url 'admin:exams_question_template' 'xlsx' %}">{% translate "下载模板" %}</a></p>
+{% if detail %}<p class="errornote">{{ detail }}</p>{% endif %}
+{% if errors %}
+<table><thead><tr><th>{% translate "行号" %}</th><th>{% translate "列" %}</th><th>{% translate "问题" %}</th></tr></thead>
+<tbody>{% for e in errors %}<tr><td>{{ e.row }}</td><td>{{ e.field }}</td><td>{{ e.message }}</td></tr>{% endfor %}</tbody></table>
+{% endif %}
+<form method="post" enctype="multipart/form-data">{% csrf_token %}
+  <input type="file" name="file" accept=".xlsx,.csv" required>
+  <input type="submit" value="{% translate '导入' %}">
+</form>
+{% endblock %}"""
+)
+
+QUESTION_FIELDS = [
+    "kind",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "law_reference",
+    "category",
+    "difficulty",
+]
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [*QUESTION_FIELDS, "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        values = {name: data.get(name) for name in QUESTION_FIELDS}
+        _cleaned, problems = services.question_problems(services.QuestionIn(**values))  # type: ignore[arg-type]
+        for field_name, message in problems:
+            self.add_error(field_name if field_name in self.fields else None, message)
+        return data
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
+    list_display = ["id", "short_stem", "kind", "category", "difficulty", "is_active", "updated_at"]
+    list_filter = ["kind", "category", "difficulty", "is_active"]
+    search_fields = ["stem", "law_reference"]
+    actions = ["activate", "deactivate", "export_xlsx"]
+    change_list_template = QUESTION_CHANGE_LIST  # type: ignore[assignment]
+
+    @admin.display(description=_("题干"))
+    def short_stem(self, obj: Question) -> str:
+        return obj.stem[:50]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Papers refer to their questions; take a question out of use with 停用 instead.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
+        data = services.QuestionIn(**{name: form.cleaned_data[name] for name in QUESTION_FIELDS})
+        if change:
+            changes = {name: getattr(data, name) for name in QUESTION_FIELDS}
+            services.question_update(
+                question=obj, changes={**changes, "is_active": form.cleaned_data["is_active"]}
+            )
+        else:
+            created = services.question_create(data=data, is_active=form.cleaned_data["is_active"])
+            obj.pk = created.pk
+
+    @admin.action(description=_("启用所选试题"))
+    def activate(self, request: HttpRequest, queryset: Any) -> None:
+        count = services.question_set_active(
+            question_ids=list(queryset.values_list("pk", flat=True)), is_active=True
+        )
+        self.message_user(request, _("已启用 %(n)s 道题。") % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("停用所选试题"))
+    def deactivate(self, request: HttpRequest, queryset: Any) -> None:
+        count = services.question_set_active(
+            question_ids=list(queryset.values_list("pk", flat=True)), is_active=False
+        )
+        self.message_user(request, _("已停用 %(n)s 道题。") % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("导出所选试题 (.xlsx)"))
+    def export_xlsx(self, request: HttpRequest, queryset: Any) -> HttpResponse:
+        content, content_type, filename = bank_io.question_export(queryset, kind="xlsx")
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="exams_question_import"),
+            path(
+                "template/<str:kind>/",
+                self.admin_site.admin_view(self.template_view),
+                name="exams_question_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        content, content_type, filename = bank_io.question_template(kind=kind)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a question file; on any bad row show every fault and import nothing."""
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        errors: list[Any] = []
+        detail = ""
+        upload = request.FILES.get("file") if request.method == "POST" else None
+        if upload is not None:
+            try:
+                result = bank_io.question_bank_import(
+                    file=upload,
+                    filename=upload.name or "",
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except ValidationFailed as failure:
+                detail, errors = failure.message, failure.errors or []
+            else:
+                self.message_user(
+                    request,
+                    _("导入完成：新增 %(c)s 道，更新 %(u)s 道，未变 %(n)s 道。")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:exams_question_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("导入试题"),
+            "errors": errors,
+            "detail": detail,
+        }
+        return TemplateResponse(request, QUESTION_IMPORT_PAGE, context)  # type: ignore[arg-type]
+
+
+@admin.register(QuestionImport)
+class QuestionImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "actor", "created_at", "created_count", "updated_count", "unchanged_count"]
+    readonly_fields = [f.name for f in QuestionImport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AnswerCorrection)
+class AnswerCorrectionAdmin(admin.ModelAdmin):
+    list_display = ["question", "old_answer", "new_answer", "actor", "created_at", "attempts_regraded"]
+    readonly_fields = [f.name for f in AnswerCorrection._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ExamRuleFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        rules = [
+            services.RuleIn(
+                kind=form.cleaned_data["kind"],
+                category=form.cleaned_data.get("category") or "",
+                count=form.cleaned_data["count"],
+                points=form.cleaned_data["points"],
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        exam = self.instance
+        values = {name: getattr(exam, name) for name in services.EXAM_FIELDS}
+        try:
+            if not rules:
+                raise ValidationFailed(str(_("试卷至少要有一条组卷规则。")), field="rules")
+            services.exam_check(values, rules)
+        except ValidationFailed as failure:
+            raise forms.ValidationError(failure.message) from None
+
+
+class ExamRuleInline(admin.TabularInline):
+    model = ExamRule
+    formset = ExamRuleFormSet
+    extra = 0
+    min_num = 1
+    fields = ["position", "kind", "category", "count", "points"]
+
+
+@admin.register(Exam)
+class ExamAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "duration_minutes",
+        "pass_score",
+        "max_score",
+        "max_attempts",
+        "review_policy",
+    ]
+    list_filter = ["kind", "review_policy"]
+    search_fields = ["title"]
+    inlines = [ExamRuleInline]
+    readonly_fields = ["max_score"]
+
+    def save_model(self, request: HttpRequest, obj: Exam, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Recompute the maximum score from the rules just saved (and check them once more).
+        services.exam_update(exam=form.instance)
+
+
+class ExamSessionForm(forms.ModelForm):
+    class Meta:
+        model = ExamSession
+        fields = ["exam", "title", "opens_at", "closes_at", "departments", "enforcement_officers_only"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at and not opens_at < closes_at:
+            self.add_error("closes_at", _("结束时间必须晚于开始时间。"))
+        exam = data.get("exam")
+        if exam is not None and self.instance.pk is None:
+            shortfalls = services.exam_bank_shortfalls(exam)
+            if shortfalls:
+                self.add_error("exam", _("题库不足以按该试卷组卷：%(p)s。") % {"p": "；".join(shortfalls)})
+        return data
+
+
+@admin.register(ExamSession)
+class ExamSessionAdmin(admin.ModelAdmin):
+    form = ExamSessionForm
+    list_display = ["title", "exam", "opens_at", "closes_at", "enforcement_officers_only"]
+    list_filter = ["exam__kind", "enforcement_officers_only"]
+    search_fields = ["title", "exam__title"]
+    autocomplete_fields = ["departments"]
+    date_hierarchy = "opens_at"
+
+    def save_model(self, request: HttpRequest, obj: ExamSession, form: Any, change: bool) -> None:
+        if change:
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in {"title", "opens_at", "closes_at", "enforcement_officers_only"}
+            }
+            services.session_update(session=obj, **changes)
+        else:
+            created = services.session_schedule(
+                exam=form.cleaned_data["exam"],
+                title=form.cleaned_data["title"],
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+                departments=form.cleaned_data["departments"],
+                enforcement_officers_only=form.cleaned_data["enforcement_officers_only"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            obj.pk, obj.created_at, obj.created_by = created.pk, created.created_at, created.created_by
+
+
+class AttemptItemInline(admin.TabularInline):
+    model = AttemptItem
+    fields = ["position", "kind", "stem", "points", "correct", "earned"]
+    readonly_fields = ["position", "kind", "stem", "points", "correct", "earned"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AttemptExtraTimeInline(admin.TabularInline):
+    model = AttemptExtraTime
+    fields = ["minutes", "reason", "actor", "created_at", "deadline_before", "deadline_after"]
+    readonly_fields = ["minutes", "reason", "actor", "created_at", "deadline_before", "deadline_after"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Read-only: attempts change only through the candidate's actions, extra time and regrades."""
+
+    list_display = [
+        "id",
+        "session",
+        "candidate",
+        "number",
+        "status",
+        "score",
+        "passed",
+        "started_at",
+        "deadline",
+    ]
+    list_filter = ["status", "passed", "session__exam__kind"]
+    search_fields = ["candidate__name", "candidate__username", "candidate__employee_no", "session__title"]
+    list_select_related = ["session", "candidate"]
+    readonly_fields = [f.name for f in Attempt._meta.fields if f.name != "item_index"]
+    exclude = ["item_index"]
+    inlines = [AttemptExtraTimeInline, AttemptItemInline]
+    actions = ["submit_overdue"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("提交所选的已超时答卷"))
+    def submit_overdue(self, request: HttpRequest, queryset: Any) -> None:
+        now = timezone.now()
+        count = sum(
+            services.attempt_submit_if_overdue(attempt_id=pk, now=now)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, _("已提交 %(n)s 份超时答卷。") % {"n": count}, messages.SUCCESS)

@@ -1,0 +1,12 @@
+"""Celery tasks of the exam engine; each is idempotent and safe to run twice or concurrently."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import attempts_submit_overdue as submit_overdue
+
+
+@shared_task(name="exams.tasks.attempts_submit_overdue")
+def attempts_submit_overdue() -> int:
+    """Submit, with what was saved, every attempt past its deadline plus grace (run every minute by beat)."""
+    return submit_overdue(now=timezone.now())
