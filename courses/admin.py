@@ -115,6 +115,10 @@ class StudyPlanAdmin(admin.ModelAdmin):
             courses=courses_formset.entries(),
         )
         form.instance.pk = plan.pk
+        # The formset was not saved by the admin, so it has no record of saved objects; the audit
+        # log has every change, and the admin's history message need not repeat them.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class AttendanceInline(admin.TabularInline):
