@@ -56,3 +56,20 @@ class Statements:
 def statements() -> Iterator[Statements]:
     with CaptureQueriesContext(connection) as context:
         yield Statements(context)
+
+
+def correct_payload(attempt_id: int) -> list[dict[str, Any]]:
+    """Answers that are all right, read from the frozen paper (which the API never shows)."""
+    from exams.models import AttemptItem
+
+    return [
+        {"item": item_id, "keys": list(correct)}
+        for item_id, correct in AttemptItem.objects.filter(attempt_id=attempt_id)
+        .order_by("position")
+        .values_list("id", "correct")
+    ]
+
+
+def wrong_keys(kind: str, correct: list[str], options: list[str]) -> list[str]:
+    """A wrong answer of the right shape for the item."""
+    return [next(key for key in options if key not in correct)]
