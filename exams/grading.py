@@ -14,9 +14,18 @@ from decimal import Decimal
 from .models import QuestionKind
 
 HALF = Decimal("0.5")
+TENTH = Decimal("0.1")
 
 
 def grade_item(
+    *, kind: str, correct: Iterable[str], chosen: Iterable[str] | None, points: int, partial_credit: bool
+) -> Decimal:
+    return _grade(
+        kind=kind, correct=correct, chosen=chosen, points=points, partial_credit=partial_credit
+    ).quantize(TENTH)
+
+
+def _grade(
     *, kind: str, correct: Iterable[str], chosen: Iterable[str] | None, points: int, partial_credit: bool
 ) -> Decimal:
     right = set(correct)
