@@ -1,0 +1,40 @@
+"""Run the benchmarks of DESIGN.md section 6 on PostgreSQL with gunicorn and DEBUG off.
+
+    make bench                                   # all scenarios
+    make bench BENCH_ARGS="--candidates 500"     # a smaller run
+
+Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xuefa_bench, dropped and
+created anew) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/3). Prints one line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--candidates", type=int, default=2000)
+    parser.add_argument("--bank", type=int, default=5000)
+    parser.add_argument("--big-bank", type=int, default=50000)
+    parser.add_argument("--saves", type=int, default=6000, help="autosave requests per measured run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xuefa_bench")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+    from bench import scenarios
+
+    scenarios.prepare_database(database_url, redis_url)
+    return scenarios.run_all(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
