@@ -223,9 +223,9 @@ def _regrade_mismatches(
     """Grade each attempt again from its frozen items and saved answers, the plain way."""
     keys_of = dict(answer_model.objects.filter(attempt_id__in=attempt_ids).values_list("item_id", "keys"))
     expected: dict[int, Decimal] = {}
-    for attempt_id, item_id, kind, correct, points in item_model.objects.filter(
+    for attempt_id, item_id, correct, points in item_model.objects.filter(
         attempt_id__in=attempt_ids
-    ).values_list("attempt_id", "id", "kind", "correct", "points"):
+    ).values_list("attempt_id", "id", "correct", "points"):
         chosen = sorted(keys_of.get(item_id, []))
         earned = Decimal(points) if chosen and chosen == sorted(correct) else Decimal(0)
         expected[attempt_id] = expected.get(attempt_id, Decimal(0)) + earned
