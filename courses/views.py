@@ -217,7 +217,6 @@ def activity_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
                 departments=departments,
                 method=AttendanceMethod.BULK if departments else AttendanceMethod.MANUAL,
                 actor=_me(request),
-                now=timezone.now(),
             )
             messages.success(
                 request, _("新登记 %(n)s 人，每人记 %(h)s 学时。") % {"n": added, "h": activity.hours}

@@ -391,7 +391,6 @@ class ActivityViewSet(viewsets.ModelViewSet):
             departments=data.validated_data.get("departments", []),
             method="bulk" if data.validated_data.get("departments") else "manual",
             actor=me(request),
-            now=timezone.now(),
         )
         return Response({"added": added, "attendee_count": activity.attendance.count()})
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -107,7 +108,7 @@ def activity_update(*, activity: StudyActivity, data: ActivityIn) -> StudyActivi
         setattr(activity, f.name, getattr(data, f.name))
     activity.save()
     StudyHoursEntry.objects.filter(activity=activity).update(
-        hours=activity.hours, year=activity.held_on.year, title=activity.title
+        hours=activity.hours, year=activity.held_on.year, title=activity.title, earned_at=_earned_at(activity)
     )
     return activity
 
@@ -123,7 +124,12 @@ def _locked(activity: StudyActivity) -> StudyActivity:
     return StudyActivity.objects.select_for_update().get(pk=activity.pk)
 
 
-def _credit(activity: StudyActivity, person_ids: Iterable[int], now: datetime) -> None:
+def _earned_at(activity: StudyActivity) -> datetime:
+    """An activity's hours count from its day (the start of it, local time), whenever they are entered."""
+    return timezone.make_aware(datetime.combine(activity.held_on, time.min))
+
+
+def _credit(activity: StudyActivity, person_ids: Iterable[int]) -> None:
     StudyHoursEntry.objects.bulk_create(
         [
             StudyHoursEntry(
@@ -133,7 +139,7 @@ def _credit(activity: StudyActivity, person_ids: Iterable[int], now: datetime) -
                 source=HoursSource.ACTIVITY,
                 activity=activity,
                 title=activity.title,
-                earned_at=now,
+                earned_at=_earned_at(activity),
             )
             for person_id in person_ids
         ],
@@ -149,7 +155,6 @@ def activity_attendees_add(
     departments: Iterable[Department] = (),
     method: str = AttendanceMethod.MANUAL,
     actor: User | None,
-    now: datetime,
 ) -> int:
     """Record attendees (given people, and the active staff of whole department subtrees) and credit them.
 
@@ -173,7 +178,7 @@ def activity_attendees_add(
     if new:
         # Through the relation, so the audit log records one entry naming everyone added.
         activity.attendees.add(*new, through_defaults={"method": method, "recorded_by": actor})
-        _credit(activity, new, now)
+        _credit(activity, new)
     return len(new)
 
 
@@ -232,5 +237,5 @@ def activity_sign_in(
     activity.attendees.add(
         person, through_defaults={"method": AttendanceMethod.SIGN_IN, "recorded_by": person}
     )
-    _credit(activity, [person.pk], now)
+    _credit(activity, [person.pk])
     return ActivityAttendance.objects.get(activity=activity, person=person), True

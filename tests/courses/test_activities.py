@@ -77,27 +77,28 @@ def test_bulk_entry_by_department_credits_every_active_person_of_the_subtree_onc
     UserFactory(department=section, is_active=False)
     outsider = UserFactory(department=elsewhere)
     admin = AdminFactory()
-    activity = StudyActivityFactory(hours=Decimal("1.5"))
+    activity = StudyActivityFactory(hours=Decimal("1.5"), held_on=date(2026, 5, 18))
 
-    added = activity_attendees_add(activity=activity, departments=[division], actor=admin, now=NOW)
+    added = activity_attendees_add(activity=activity, departments=[division], actor=admin)
 
     assert added == 2
     assert set(activity.attendees.all()) == {in_division, in_section}
     assert hours_of(in_section) == [(activity.pk, Decimal("1.5"))]
     assert hours_of(outsider) == []
     entry = StudyHoursEntry.objects.get(person=in_division)
+    # The hours count from the day of the activity, whenever they are entered.
     assert (entry.source, entry.year, entry.title, entry.earned_at) == (
         HoursSource.ACTIVITY,
-        activity.held_on.year,
+        2026,
         activity.title,
-        NOW,
+        datetime(2026, 5, 18, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
     )
     row = ActivityAttendance.objects.get(person=in_section)
     assert (row.method, row.recorded_by) == (AttendanceMethod.MANUAL, admin)
 
     # Entering the department again (and one person by hand) adds nobody twice.
     again = activity_attendees_add(
-        activity=activity, people=[in_section, outsider], departments=[division], actor=admin, now=NOW
+        activity=activity, people=[in_section, outsider], departments=[division], actor=admin
     )
     assert again == 1
     assert StudyHoursEntry.objects.filter(activity=activity).count() == 3
@@ -106,7 +107,7 @@ def test_bulk_entry_by_department_credits_every_active_person_of_the_subtree_onc
 def test_attendance_changes_are_audited_with_who_was_added_and_removed():
     person = UserFactory(name="赵敏")
     activity = StudyActivityFactory()
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     activity_attendee_remove(activity=activity, person=person)
     entries = LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(StudyActivity), object_id=activity.pk
@@ -121,7 +122,7 @@ def test_attendance_changes_are_audited_with_who_was_added_and_removed():
 def test_removing_an_attendee_withdraws_their_hours_and_nobody_else_s():
     stays, leaves = UserFactory(), UserFactory()
     activity = StudyActivityFactory()
-    activity_attendees_add(activity=activity, people=[stays, leaves], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[stays, leaves], actor=None)
 
     assert activity_attendee_remove(activity=activity, person=leaves) is True
     assert activity_attendee_remove(activity=activity, person=leaves) is False
@@ -133,7 +134,7 @@ def test_removing_an_attendee_withdraws_their_hours_and_nobody_else_s():
 def test_changing_hours_or_date_moves_every_attendee_s_ledger_line():
     person = UserFactory()
     activity = StudyActivityFactory(held_on=date(2026, 12, 30))
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     data = ActivityIn(
         kind=activity.kind,
         title="改期后的会前学法",
@@ -145,13 +146,18 @@ def test_changing_hours_or_date_moves_every_attendee_s_ledger_line():
     )
     activity_update(activity=activity, data=data)
     entry = StudyHoursEntry.objects.get(person=person)
-    assert (entry.hours, entry.year, entry.title) == (Decimal("2.0"), 2027, "改期后的会前学法")
+    assert (entry.hours, entry.year, entry.title, entry.earned_at) == (
+        Decimal("2.0"),
+        2027,
+        "改期后的会前学法",
+        datetime(2027, 1, 4, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    )
 
 
 def test_deleting_an_activity_withdraws_the_hours_it_credited():
     person = UserFactory()
     activity = StudyActivityFactory()
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     activity_delete(activity=activity)
     assert StudyHoursEntry.objects.count() == 0
     assert ActivityAttendance.objects.count() == 0
@@ -194,8 +200,8 @@ def test_staff_see_activities_they_attended_leaders_their_scope_admins_all():
     attended_by_member = StudyActivityFactory()
     attended_by_staff = StudyActivityFactory()
     StudyActivityFactory(department=other)
-    activity_attendees_add(activity=attended_by_member, people=[member], actor=None, now=NOW)
-    activity_attendees_add(activity=attended_by_staff, people=[staff], actor=None, now=NOW)
+    activity_attendees_add(activity=attended_by_member, people=[member], actor=None)
+    activity_attendees_add(activity=attended_by_staff, people=[staff], actor=None)
 
     assert set(activity_list_for_user(user=staff)) == {attended_by_staff}
     assert set(activity_list_for_user(user=leader)) == {organised_in_scope, attended_by_member}

@@ -364,7 +364,7 @@ def test_admin_records_an_activity_then_its_attendees_by_department_get_their_ho
 def test_changing_an_activity_s_hours_through_the_api_changes_the_attendees_ledger():
     person = UserFactory()
     activity = StudyActivityFactory()
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=T0)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     response = token_client(AdminFactory()).patch(
         f"/api/v1/activities/{activity.pk}/", {"hours": "3.5"}, format="json"
     )
@@ -426,7 +426,7 @@ def test_sign_in_by_code_records_once_then_answers_200_and_409_after_the_deadlin
 def test_only_admins_open_a_sign_in():
     activity = StudyActivityFactory()
     person = UserFactory()
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=T0)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     response = token_client(person).post(f"/api/v1/activities/{activity.pk}/sign-in/", {}, format="json")
     assert response.status_code == 403
     assert activity.sign_ins.count() == 0

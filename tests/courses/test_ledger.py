@@ -40,7 +40,7 @@ def test_nothing_is_credited_twice_for_one_course_or_one_activity():
             earned_at=NOW,
         )
     activity = StudyActivityFactory()
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
     with pytest.raises(IntegrityError), transaction.atomic():
         StudyHoursEntry.objects.create(
             person=person,
@@ -69,9 +69,9 @@ def test_totals_for_everyone_come_from_one_aggregate_query(django_assert_num_que
         for course in courses[: index % 4]:
             course_complete(course=course, user=person, now=NOW)
     activity = StudyActivityFactory(hours=Decimal("0.5"))
-    activity_attendees_add(activity=activity, people=people[:10], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=people[:10], actor=None)
     last_year = StudyActivityFactory(held_on="2025-12-20")
-    activity_attendees_add(activity=last_year, people=people, actor=None, now=NOW)
+    activity_attendees_add(activity=last_year, people=people, actor=None)
 
     with django_assert_num_queries(1):
         totals = study_hours_totals(year=2026)
@@ -111,7 +111,7 @@ def test_my_study_hours_api_lists_each_line_and_the_total_against_the_plan():
     course = CourseFactory(title="宪法学习", study_hours=Decimal("3"))
     course_complete(course=course, user=person, now=NOW)
     activity = StudyActivityFactory(title="三月会前学法", held_on="2026-03-10", hours=Decimal("1.5"))
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
 
     response = token_client(person).get("/api/v1/my-study-hours/?year=2026")
 

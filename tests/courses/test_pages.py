@@ -61,7 +61,7 @@ def test_my_study_page_shows_plan_hours_and_ledger(client):
     activity = StudyActivityFactory(
         title="四月党组会会前学法", held_on=date(2026, 4, 2), hours=Decimal("1.5")
     )
-    activity_attendees_add(activity=activity, people=[person], actor=None, now=NOW)
+    activity_attendees_add(activity=activity, people=[person], actor=None)
 
     page = logged_in(client, person).get(reverse("courses:my_study") + "?year=2026").content.decode()
 

@@ -46,6 +46,7 @@
       return;
     }
     inFlight = true;
+    lesson.dataset.inFlight = "true";
     var reportEnd = endSeen && !endReported;
     fetch(url, {
       method: "POST",
@@ -69,9 +70,13 @@
       .finally(function () {
         inFlight = false;
         lesson.dataset.lastBeat = reason;
-        if (queued && !completed) {
-          queued = false;
+        // A beat asked for meanwhile still goes if the reader is there, or to report the end.
+        var wanted = queued && !completed && (active() || (endSeen && !endReported));
+        queued = false;
+        if (wanted) {
           beat("queued");
+        } else {
+          lesson.dataset.inFlight = "false";
         }
       });
   }

@@ -1,0 +1,60 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from courses import demo
+from courses.models import (
+    ActivityAttendance,
+    ActivityKind,
+    Course,
+    LawArea,
+    Lesson,
+    StudyActivity,
+    StudyHoursEntry,
+    StudyPlan,
+)
+from courses.selectors import personal_plan, pre_meeting_check
+from people import demo as people_demo
+from people.models import User
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def counts():
+    return [
+        model.objects.count()
+        for model in (Course, Lesson, StudyPlan, StudyActivity, ActivityAttendance, StudyHoursEntry)
+    ]
+
+
+def test_demo_seeds_courses_plans_and_a_year_of_activities_and_a_second_run_changes_nothing():
+    people_demo.seed()
+    demo.seed(now=NOW)
+    first = counts()
+    demo.seed(now=NOW)
+    assert counts() == first
+
+    assert sorted(Course.objects.values_list("law_area", flat=True)) == sorted(
+        [LawArea.CONSTITUTION, LawArea.CIVIL_CODE, LawArea.INFORMATION_DISCLOSURE, LawArea.ADMINISTRATIVE_PENALTY]
+    )
+    assert Lesson.objects.count() == 16
+    constitution = Course.objects.get(law_area=LawArea.CONSTITUTION)
+    assert "> 第五条 中华人民共和国实行依法治国，建设社会主义法治国家。" in constitution.lessons.get(position=2).body
+
+    # Twelve months up to November 2026, August without its 会前学法.
+    months_2026 = pre_meeting_check(year=2026, today=NOW.date())
+    assert [month.month for month in months_2026 if month.state == "missing"] == [8]
+    assert [month.month for month in months_2026 if month.state == "future"] == [12]
+    assert pre_meeting_check(year=2025, today=NOW.date())[11].held
+    assert StudyActivity.objects.filter(kind=ActivityKind.LECTURE).count() == 4
+    assert StudyActivity.objects.filter(kind=ActivityKind.OUTREACH).count() == 3
+
+    # Every plan requires the Constitution; 张伟 (城建监察支队/一大队) is in both plans and has hours.
+    zhangwei = User.objects.get(username="zhangwei")
+    plan = personal_plan(person=zhangwei, year=2026, today=NOW.date())
+    assert len(plan.plans) == 2
+    assert constitution in [item.course for item in plan.required_courses]
+    assert plan.hours_earned > 0
