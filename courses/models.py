@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # One list of law areas for exam questions and courses; re-exported for the rest of this app.
-from exams.models import LawArea
+from exams.models import ExamKind, LawArea
 from people.models import Department
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -42,6 +42,16 @@ class Course(models.Model):
     )
     is_published = models.BooleanField(_("已发布"), default=True, help_text=_("未发布的课程只有管理员可见。"))
     position = models.PositiveIntegerField(_("排序"), default=0)
+    quiz = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("结课测验"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": ExamKind.PRACTICE},
+        help_text=_("一份练习卷，学员学完章节后可以做。"),
+    )
     quiz_required = models.BooleanField(
         _("须通过结课测验"), default=False, help_text=_("勾选后，须通过结课测验才算学完本课程。")
     )
@@ -52,6 +62,13 @@ class Course(models.Model):
         verbose_name = _("课程")
         verbose_name_plural = _("课程")
         ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiz_required=False) | Q(quiz__isnull=False),
+                name="course_required_quiz_is_set",
+                violation_error_message=_("要求通过结课测验时，须选择结课测验。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
@@ -34,6 +34,7 @@ from .models import (
     StudyHoursEntry,
     StudyPlan,
 )
+from .quiz import quizzes_passed
 
 ZERO = Decimal("0")
 
@@ -42,7 +43,7 @@ ZERO = Decimal("0")
 
 def course_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Course]:
     courses = Course.objects.all() if is_exam_admin(user) else Course.objects.filter(is_published=True)
-    return courses.annotate(lessons_total=Count("lessons")).order_by("position", "id")
+    return courses.select_related("quiz").annotate(lessons_total=Count("lessons")).order_by("position", "id")
 
 
 def course_for_user(*, user: User | AnonymousUser, course_id: int) -> Course:
@@ -62,23 +63,37 @@ def lesson_for_user(*, user: User | AnonymousUser, lesson_id: int) -> Lesson:
 class CourseProgress:
     lessons_total: int
     lessons_completed: int
-    completed_at: object | None  # datetime of the course completion, if any
+    completed_at: datetime | None  # when the course was completed, if it was
+    quiz_required: bool = False
+    quiz_passed: bool | None = None  # None: the course has no quiz
 
     @property
     def completed(self) -> bool:
         return self.completed_at is not None
 
     @property
+    def awaiting_quiz(self) -> bool:
+        """Every lesson read, the required quiz not yet passed."""
+        return (
+            not self.completed
+            and self.quiz_required
+            and not self.quiz_passed
+            and self.lessons_total > 0
+            and self.lessons_completed >= self.lessons_total
+        )
+
+    @property
     def percent(self) -> int:
+        """The share of the steps done: each lesson, and the quiz when it is required."""
         if self.completed:
             return 100
-        if not self.lessons_total:
-            return 0
-        return min(100, self.lessons_completed * 100 // self.lessons_total)
+        steps = self.lessons_total + (1 if self.quiz_required else 0)
+        done = self.lessons_completed + (1 if self.quiz_required and self.quiz_passed else 0)
+        return min(99, done * 100 // steps) if steps else 0
 
 
 def course_progress_for_user(*, user: User, courses: Iterable[Course]) -> dict[int, CourseProgress]:
-    """Progress of ``user`` in each course, from two queries whatever the number of courses.
+    """Progress of ``user`` in each course, from at most three queries whatever the number of courses.
 
     The courses must carry ``lessons_total`` (as :func:`course_list_for_user` annotates them).
     """
@@ -93,11 +108,14 @@ def course_progress_for_user(*, user: User, courses: Iterable[Course]) -> dict[i
     completions = dict(
         CourseCompletion.objects.filter(user=user, course_id__in=ids).values_list("course_id", "completed_at")
     )
+    passed = quizzes_passed(user=user, courses=courses)
     return {
         course.pk: CourseProgress(
             lessons_total=getattr(course, "lessons_total", 0),
             lessons_completed=completed_lessons.get(course.pk, 0),
             completed_at=completions.get(course.pk),
+            quiz_required=course.quiz_required,
+            quiz_passed=None if course.quiz_id is None else course.quiz_id in passed,
         )
         for course in courses
     }

@@ -35,6 +35,14 @@ class CourseProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField(help_text=_("学完的章节占比，0–100"))
     completed = serializers.BooleanField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    quiz_required = serializers.BooleanField()
+    quiz_passed = serializers.BooleanField(allow_null=True, help_text=_("没有结课测验时为 null"))
+    awaiting_quiz = serializers.BooleanField(help_text=_("章节已全部学完，只差通过结课测验"))
+
+
+class QuizRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
 
 
 class CourseRefSerializer(serializers.ModelSerializer):
@@ -49,6 +57,7 @@ class CourseSerializer(serializers.ModelSerializer):
     law_area_display = serializers.CharField(source="get_law_area_display")
     lessons_total = serializers.IntegerField()
     cover = serializers.SerializerMethodField()
+    quiz = serializers.SerializerMethodField()
     my_progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -62,6 +71,7 @@ class CourseSerializer(serializers.ModelSerializer):
             "cover",
             "study_hours",
             "lessons_total",
+            "quiz",
             "quiz_required",
             "my_progress",
         ]
@@ -69,6 +79,12 @@ class CourseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_cover(self, course: Course) -> str | None:
         return course.cover.url if course.cover else None
+
+    @extend_schema_field(QuizRefSerializer(allow_null=True, help_text=_("结课测验（一份练习卷）")))
+    def get_quiz(self, course: Course) -> dict[str, Any] | None:
+        if course.quiz is None:
+            return None
+        return {"id": course.quiz.pk, "title": course.quiz.title}
 
     @extend_schema_field(CourseProgressSerializer)
     def get_my_progress(self, course: Course) -> dict[str, Any]:
@@ -163,6 +179,11 @@ class LessonSerializer(serializers.ModelSerializer):
     @extend_schema_field(LessonProgressSerializer)
     def get_my_progress(self, lesson: Lesson) -> dict[str, Any]:
         return lesson_progress_data(self.context.get("progress"))
+
+
+class QuizStartedSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField(help_text=_("答卷 id，按考试接口 /api/v1/attempts/{id}/ 作答、交卷"))
+    created = serializers.BooleanField()
 
 
 class HeartbeatInSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from .serializers import (
     LessonSerializer,
     PersonalPlanSerializer,
     PreMeetingCheckSerializer,
+    QuizStartedSerializer,
     SignInInSerializer,
     SignInOpenInSerializer,
     SignInResultSerializer,
@@ -114,6 +115,30 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         if completion is None:
             raise CourseIncomplete(_("课程《%(title)s》还有未完成的内容。") % {"title": course.title})
         return Response(course_detail_data(course, me(request)))
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: QuizStartedSerializer,
+            200: QuizStartedSerializer,
+            403: OpenApiResponse(
+                description="`not_eligible`: the quiz's practice sessions do not include you."
+            ),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                description="`quiz_not_open`: no quiz, or lessons still to read; `bank_insufficient`."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def quiz(self, request: Request, pk: str | None = None) -> Response:
+        """Start (201) or resume (200) the end-of-course quiz once every lesson is read. The attempt is
+        answered and submitted through the exam API; a pass then completes the course."""
+        result = services.course_quiz_start(course=self.get_object(), user=me(request), now=timezone.now())
+        return Response(
+            {"attempt": result.attempt.pk, "created": result.created},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
 
 def course_detail_data(course: Any, user: User) -> dict[str, Any]:

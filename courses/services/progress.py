@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from exams.services import StartResult, practice_start
 from lawplatform.errors import Conflict
 from people.models import User
 
 from ..models import Course, CourseCompletion, HoursSource, Lesson, LessonProgress, StudyHoursEntry
+from ..quiz import quiz_passed, quiz_passers
 
 # The page beats every 15 s while it is visible and the reader active. A beat credits the time
 # since the last one, never more than this: an idle tab that stops beating earns nothing for the
@@ -23,6 +26,10 @@ HEARTBEAT_CAP_SECONDS = 30
 
 class LessonNotFinished(Conflict):
     code = "lesson_not_finished"
+
+
+class QuizNotOpen(Conflict):
+    code = "quiz_not_open"
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ def lesson_complete(*, lesson: Lesson, user: User, now: datetime) -> HeartbeatRe
 
 
 def course_check_completion(*, course: Course, user: User, now: datetime) -> CourseCompletion | None:
-    """Complete the course for ``user`` when every lesson is done and, if required, the quiz passed.
+    """Complete the course for ``user`` when every lesson is done and, if the course says so, its quiz passed.
 
     Safe to call any number of times; returns the completion, or None while something is missing.
     """
@@ -115,6 +122,8 @@ def course_check_completion(*, course: Course, user: User, now: datetime) -> Cou
         return None
     done = LessonProgress.objects.filter(user=user, lesson__course=course, completed_at__isnull=False).count()
     if done < lessons_total:
+        return None
+    if course.quiz_required and not quiz_passed(course=course, user=user):
         return None
     return course_complete(course=course, user=user, now=now)
 
@@ -138,3 +147,53 @@ def course_complete(*, course: Course, user: User, now: datetime) -> CourseCompl
             },
         )
     return completion
+
+
+def course_quiz_start(*, course: Course, user: User, now: datetime) -> StartResult:
+    """Start (or resume) the course's quiz, a practice attempt, once every lesson is read.
+
+    The attempt is then taken through the exam engine like any other.
+    """
+    if course.quiz_id is None:
+        raise QuizNotOpen(_("本课程没有结课测验。"))
+    lessons_total = course.lessons.count()
+    done = LessonProgress.objects.filter(user=user, lesson__course=course, completed_at__isnull=False).count()
+    if done < lessons_total:
+        raise QuizNotOpen(
+            _("学完全部章节后才能参加结课测验（已学完 %(done)s/%(total)s 章）。")
+            % {"done": done, "total": lessons_total}
+        )
+    return practice_start(candidate=user, exam_id=course.quiz_id, now=now)
+
+
+def courses_complete_after_quiz(*, now: datetime) -> int:
+    """Complete every course whose last missing step was its quiz, passed in the exam engine.
+
+    The exam engine knows nothing of courses, so passing a quiz completes nothing by itself; this
+    runs from beat (and a person's next visit to the course does the same for them). Set-based:
+    one query per course with a required quiz finds who has read every lesson, passed, and is
+    not yet complete. Returns how many completions it recorded.
+    """
+    recorded = 0
+    courses = Course.objects.filter(quiz_required=True, quiz__isnull=False).annotate(
+        lessons_total=Count("lessons")
+    )
+    for course in courses:
+        if not course.lessons_total:  # type: ignore[attr-defined]
+            continue
+        finished_reading = (
+            LessonProgress.objects.filter(lesson__course=course, completed_at__isnull=False)
+            .values("user")
+            .annotate(n=Count("id"))
+            .filter(n=course.lessons_total)  # type: ignore[attr-defined]
+            .values("user")
+        )
+        waiting = (
+            User.objects.filter(pk__in=finished_reading)
+            .filter(pk__in=quiz_passers(course=course))
+            .exclude(pk__in=CourseCompletion.objects.filter(course=course).values("user"))
+        )
+        for user in waiting:
+            course_complete(course=course, user=user, now=now)
+            recorded += 1
+    return recorded

@@ -48,6 +48,7 @@ def test_course_list_carries_my_progress_and_hides_unpublished_courses_from_staf
             "cover": None,
             "study_hours": "2.0",
             "lessons_total": 2,
+            "quiz": None,
             "quiz_required": False,
             "my_progress": {
                 "lessons_total": 2,
@@ -55,6 +56,9 @@ def test_course_list_carries_my_progress_and_hides_unpublished_courses_from_staf
                 "percent": 50,
                 "completed": False,
                 "completed_at": None,
+                "quiz_required": False,
+                "quiz_passed": None,
+                "awaiting_quiz": False,
             },
         }
     ]
@@ -307,6 +311,9 @@ def test_my_plan_answers_progress_bars_hours_and_overdue():
                     "percent": 0,
                     "completed": False,
                     "completed_at": None,
+                    "quiz_required": False,
+                    "quiz_passed": None,
+                    "awaiting_quiz": False,
                 },
             }
         ],

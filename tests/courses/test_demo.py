@@ -38,11 +38,19 @@ def test_demo_seeds_courses_plans_and_a_year_of_activities_and_a_second_run_chan
     assert counts() == first
 
     assert sorted(Course.objects.values_list("law_area", flat=True)) == sorted(
-        [LawArea.CONSTITUTION, LawArea.CIVIL_CODE, LawArea.INFORMATION_DISCLOSURE, LawArea.ADMINISTRATIVE_PENALTY]
+        [
+            LawArea.CONSTITUTION,
+            LawArea.CIVIL_CODE,
+            LawArea.INFORMATION_DISCLOSURE,
+            LawArea.ADMINISTRATIVE_PENALTY,
+        ]
     )
     assert Lesson.objects.count() == 16
     constitution = Course.objects.get(law_area=LawArea.CONSTITUTION)
-    assert "> 第五条 中华人民共和国实行依法治国，建设社会主义法治国家。" in constitution.lessons.get(position=2).body
+    assert (
+        "> 第五条 中华人民共和国实行依法治国，建设社会主义法治国家。"
+        in constitution.lessons.get(position=2).body
+    )
 
     # Twelve months up to November 2026, August without its 会前学法.
     months_2026 = pre_meeting_check(year=2026, today=NOW.date())

@@ -122,4 +122,3 @@ class StudyActivityFactory(factory.django.DjangoModelFactory):
         if isinstance(held_on, str):
             held_on = date.fromisoformat(held_on)
         return activity_create(data=ActivityIn(held_on=held_on, **kwargs), actor=actor)
-
