@@ -1,6 +1,7 @@
 """Demo courses, this year's plans and a year of study activities for the demo bureau.
 
-Four courses written from the articles they quote (see ``demo_content``); a plan for everyone with
+Four courses written from the articles they quote (see ``demo_content``), the Constitution course
+ending with a required quiz (a practice exam drawn from the exams demo's bank); a plan for everyone with
 the Constitution required, and one for 城建监察支队 that adds 行政处罚法; the twelve months up to
 this one, each with its 会前学法 but one (so the monthly check shows a gap), four 法治讲堂 and
 three 普法活动, with attendees from the demo roster. Running it again changes nothing.
@@ -14,6 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from exams.models import Exam, ExamKind, Question, QuestionKind, ReviewPolicy
+from exams.services import RuleIn, exam_create
 from people.models import Department, User
 
 from .demo_content import COURSES
@@ -90,6 +93,32 @@ def _seed_courses() -> dict[str, Course]:
             )
         courses[str(spec["law_area"])] = course
     return courses
+
+
+QUIZ_TITLE = "宪法课程结课测验"
+
+
+def _seed_quiz(course: Course) -> None:
+    """A short practice exam on the Constitution, required to complete the Constitution course."""
+    if course.quiz_id is not None:
+        return
+    rules = [
+        RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CONSTITUTION, count=6, points=10),
+        RuleIn(kind=QuestionKind.JUDGE, category=LawArea.CONSTITUTION, count=4, points=10),
+    ]
+    bank = Question.objects.filter(category=LawArea.CONSTITUTION, is_active=True)
+    if any(bank.filter(kind=rule.kind).count() < rule.count for rule in rules):
+        return  # without the exams demo's bank the quiz could not be drawn
+    quiz = Exam.objects.filter(title=QUIZ_TITLE, kind=ExamKind.PRACTICE).first() or exam_create(
+        title=QUIZ_TITLE,
+        kind=ExamKind.PRACTICE,
+        duration_minutes=15,
+        pass_score=60,
+        review_policy=ReviewPolicy.AFTER_SUBMIT,
+        rules=rules,
+    )
+    course.quiz, course.quiz_required = quiz, True
+    course.save(update_fields=["quiz", "quiz_required"])
 
 
 def _department(*names: str) -> Department | None:
@@ -309,6 +338,7 @@ def seed(*, now: datetime | None = None) -> None:
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     courses = _seed_courses()
+    _seed_quiz(courses[LawArea.CONSTITUTION])
     _seed_plans(today.year, courses)
     _seed_activities(today, now)
     _seed_progress(courses, now)

@@ -15,6 +15,8 @@ from courses.models import (
     StudyPlan,
 )
 from courses.selectors import personal_plan, pre_meeting_check
+from exams import demo as exams_demo
+from exams.models import Exam, ExamKind
 from people import demo as people_demo
 from people.models import User
 
@@ -26,12 +28,13 @@ NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 def counts():
     return [
         model.objects.count()
-        for model in (Course, Lesson, StudyPlan, StudyActivity, ActivityAttendance, StudyHoursEntry)
+        for model in (Course, Lesson, StudyPlan, StudyActivity, ActivityAttendance, StudyHoursEntry, Exam)
     ]
 
 
 def test_demo_seeds_courses_plans_and_a_year_of_activities_and_a_second_run_changes_nothing():
     people_demo.seed()
+    exams_demo.seed(now=NOW)
     demo.seed(now=NOW)
     first = counts()
     demo.seed(now=NOW)
@@ -47,6 +50,11 @@ def test_demo_seeds_courses_plans_and_a_year_of_activities_and_a_second_run_chan
     )
     assert Lesson.objects.count() == 16
     constitution = Course.objects.get(law_area=LawArea.CONSTITUTION)
+    assert (constitution.quiz.title, constitution.quiz.kind, constitution.quiz_required) == (
+        "宪法课程结课测验",
+        ExamKind.PRACTICE,
+        True,
+    )
     assert (
         "> 第五条 中华人民共和国实行依法治国，建设社会主义法治国家。"
         in constitution.lessons.get(position=2).body
@@ -66,3 +74,10 @@ def test_demo_seeds_courses_plans_and_a_year_of_activities_and_a_second_run_chan
     assert len(plan.plans) == 2
     assert constitution in [item.course for item in plan.required_courses]
     assert plan.hours_earned > 0
+
+
+def test_without_the_exam_bank_the_constitution_course_gets_no_quiz():
+    people_demo.seed()
+    demo.seed(now=NOW)
+    assert Course.objects.get(law_area=LawArea.CONSTITUTION).quiz is None
+    assert Exam.objects.count() == 0
