@@ -15,3 +15,11 @@ class ExamsConfig(AppConfig):
         auditlog.register(Exam)
         auditlog.register(ExamRule)
         auditlog.register(ExamSession, m2m_fields={"departments"})
+
+        from lawplatform.home import register_nav_link, register_task_provider
+
+        from .home import exam_tasks
+
+        register_nav_link(title=_("我的考试"), url_name="exams:my_exams")
+        register_nav_link(title=_("错题本"), url_name="exams:mistakes")
+        register_task_provider(exam_tasks)
