@@ -1,0 +1,127 @@
+"""Two tabs, two connections: concurrent saves and a submit racing them (runs on PostgreSQL in CI,
+and on the SQLite file database, whose IMMEDIATE transactions serialise writers)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from exams import services
+from exams.errors import AttemptClosed
+from exams.grading import grade_item
+from exams.models import Attempt, AttemptAnswer, AttemptItem, AttemptStatus, QuestionKind
+from exams.services import AnswerIn
+from tests.factories import ExamFactory, ExamSessionFactory, QuestionFactory, RuleIn, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 25
+
+
+def in_threads(*targets: Callable[[], Any]) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(targets))
+
+    def run(target: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            target()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.fixture
+def sitting():
+    QuestionFactory.create_batch(4, kind=QuestionKind.MULTIPLE)
+    session = ExamSessionFactory(
+        exam=ExamFactory(pass_score=1, rules=[RuleIn(kind=QuestionKind.MULTIPLE, count=4, points=1)])
+    )
+    user = UserFactory()
+    result = services.attempt_start(session_id=session.pk, candidate=user, now=timezone.now())
+    return user, result.attempt.pk, [item.id for item in result.items]
+
+
+def test_two_tabs_saving_at_once_lose_nothing_and_the_last_acknowledged_value_of_an_item_stays(sitting):
+    user, attempt_id, items = sitting
+    acknowledged: dict[str, list[tuple[int, list[str]]]] = {"left": [], "right": []}
+    shared = items[0]
+    keys = [["A"], ["B"], ["C"], ["A", "B"], ["B", "C"], ["A", "C", "D"]]
+
+    def tab(name: str, own_items: list[int], offset: int) -> Callable[[], None]:
+        def save_rounds() -> None:
+            for n in range(ROUNDS):
+                chosen = keys[(n + offset) % len(keys)]
+                batch = [AnswerIn(item=item, keys=chosen) for item in [shared, *own_items]]
+                services.attempt_answers_save(
+                    attempt_id=attempt_id, candidate=user, answers=batch, now=timezone.now()
+                )
+                acknowledged[name].append((n, chosen))
+
+        return save_rounds
+
+    errors = in_threads(tab("left", items[1:2], 0), tab("right", items[2:3], 3))
+
+    assert errors == []
+    stored = dict(AttemptAnswer.objects.filter(attempt_id=attempt_id).values_list("item_id", "keys"))
+    assert len(acknowledged["left"]) == len(acknowledged["right"]) == ROUNDS
+    assert stored[items[1]] == acknowledged["left"][-1][1]
+    assert stored[items[2]] == acknowledged["right"][-1][1]
+    assert stored[shared] in (acknowledged["left"][-1][1], acknowledged["right"][-1][1])
+    assert items[3] not in stored
+
+
+def test_every_acknowledged_save_is_graded_when_a_submit_races_the_saves(sitting):
+    user, attempt_id, items = sitting
+    acknowledged: list[list[str]] = []
+    refused: list[str] = []
+    patterns = [["A", "B"], ["C"], ["A", "B", "C", "D"], ["D"]]
+
+    def saver() -> None:
+        for n in range(ROUNDS * 2):
+            chosen = patterns[n % len(patterns)]
+            try:
+                services.attempt_answers_save(
+                    attempt_id=attempt_id,
+                    candidate=user,
+                    answers=[AnswerIn(item=items[0], keys=chosen)],
+                    now=timezone.now(),
+                )
+            except AttemptClosed as closed:
+                refused.append(closed.code)
+                return
+            acknowledged.append(chosen)
+
+    def submitter() -> None:
+        for _n in range(ROUNDS // 2):  # let a few saves through first (a read, not a sleep)
+            Attempt.objects.filter(pk=attempt_id).exists()
+        services.attempt_submit(attempt_id=attempt_id, candidate=user, now=timezone.now())
+
+    errors = in_threads(saver, submitter)
+
+    assert errors == []
+    attempt = Attempt.objects.get(pk=attempt_id)
+    assert attempt.status == AttemptStatus.SUBMITTED
+    item = AttemptItem.objects.select_related("answer").get(pk=items[0])
+    stored = item.answer.keys if acknowledged else None
+    if acknowledged:
+        assert stored == acknowledged[-1]
+    assert refused in ([], ["attempt_closed"])
+    expected = grade_item(
+        kind=item.kind, correct=item.correct, chosen=stored, points=item.points, partial_credit=False
+    )
+    assert item.earned == expected
+    assert attempt.score == expected
