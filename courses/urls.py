@@ -6,6 +6,7 @@ app_name = "courses"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.catalogue, name="catalogue"),
     path("<int:pk>/", views.course_detail, name="course_detail"),
+    path("<int:pk>/quiz/", views.quiz_start, name="quiz_start"),
     path("lessons/<int:pk>/", views.lesson_read, name="lesson"),
     path("my/", views.my_study, name="my_study"),
     path("activities/", views.activity_list, name="activity_list"),

@@ -82,6 +82,19 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def quiz_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start (or resume) the course's quiz and hand over to the exam engine's attempt page."""
+    course = selectors.course_for_user(user=request.user, course_id=pk)
+    try:
+        result = services.course_quiz_start(course=course, user=_me(request), now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("courses:course_detail", args=[pk]))
+    return HttpResponseRedirect(reverse("exams:attempt", args=[result.attempt.pk]))
+
+
+@login_required
 def lesson_read(request: HttpRequest, pk: int) -> HttpResponse:
     lesson = selectors.lesson_for_user(user=request.user, lesson_id=pk)
     progress = selectors.lesson_progress_for_user(user=_me(request), lessons=[lesson]).get(lesson.pk)

@@ -514,3 +514,12 @@ def test_the_schema_documents_every_courses_endpoint():
         assert path in paths, path
     assert "409" in paths["/api/v1/lessons/{id}/complete/"]["post"]["responses"]
     assert "400" in paths["/api/v1/study-plans/"]["post"]["responses"]
+
+
+def test_activities_filter_by_kind_and_year():
+    lecture = StudyActivityFactory(kind="lecture", meeting="", held_on=date(2026, 3, 1))
+    StudyActivityFactory(held_on=date(2026, 3, 2))
+    StudyActivityFactory(kind="lecture", meeting="", held_on=date(2025, 3, 1))
+    client = token_client(AdminFactory())
+    body = client.get("/api/v1/activities/?kind=lecture&held_on__year=2026").json()
+    assert [row["id"] for row in body["results"]] == [lecture.pk]

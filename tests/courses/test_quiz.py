@@ -179,3 +179,25 @@ def test_a_real_worker_completes_the_course_after_the_quiz():
             time.sleep(0.1)
     assert CourseCompletion.objects.filter(user=user, course=course).count() == 1
     assert StudyHoursEntry.objects.filter(person=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_course_page_offers_the_quiz_after_the_lessons_and_completes_on_the_next_visit_after_a_pass(client):
+    course = quiz_course()
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "学完全部章节后可参加《宪法结课测验》。" in page
+
+    read_all(course, user, now=timezone.now() - timedelta(minutes=10))
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "章节已全部学完，通过结课测验后即学完本课程。" in page
+    started = client.post(f"/courses/{course.pk}/quiz/")
+    attempt = user.exam_attempts.get()
+    assert started["Location"] == f"/exams/attempts/{attempt.pk}/"
+
+    take_quiz(course, user, correct=True, now=timezone.now())
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "已学完本课程，记 2.0 学时。" in page
+    assert "✓ 已通过《宪法结课测验》。" in page
+    assert CourseCompletion.objects.filter(user=user, course=course).count() == 1
