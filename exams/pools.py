@@ -195,7 +195,7 @@ def draw_question_ids(
         sample = rng.sample(pool, min(len(pool), rule.count + len(chosen)))
         fresh = [question_id for question_id in sample if question_id not in chosen][: rule.count]
         if len(fresh) < rule.count:
-            raise BankInsufficient(_("题库不足以组卷：%(rule)s 题目不够。") % {"rule": rule.describe()})
+            raise BankInsufficient(_("题库不足以组卷：%(rule)s的题目不够。") % {"rule": rule.describe()})
         chosen.update(fresh)
         picks[index] = fresh
     return [picks[index] for index in range(len(rules))]
