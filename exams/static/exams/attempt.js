@@ -107,30 +107,54 @@
   }
 
   // ------------------------------------------------------------------ answers not yet acknowledged
+  // In memory with a revision (a change made while a save is on its way is newer than what that
+  // save carries), and in localStorage item by item, so that two tabs of the same attempt never
+  // drop each other's copies: an entry is removed only when the keys the server acknowledged are
+  // still the keys stored.
   var unsaved = {}; // item id -> {keys, rev}
   var revision = 0;
 
-  function keep() {
-    var plain = {};
-    Object.keys(unsaved).forEach(function (item) {
-      plain[item] = unsaved[item].keys;
-    });
+  function readStore() {
     try {
-      if (Object.keys(plain).length) localStorage.setItem(storageKey, JSON.stringify(plain));
+      var stored = JSON.parse(localStorage.getItem(storageKey) || "{}");
+      return stored && typeof stored === "object" ? stored : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function writeStore(stored) {
+    try {
+      if (Object.keys(stored).length) localStorage.setItem(storageKey, JSON.stringify(stored));
       else localStorage.removeItem(storageKey);
     } catch (error) {
       // Storage full or disabled: the copy in memory is still sent again.
     }
   }
 
+  function sameKeys(a, b) {
+    return Array.isArray(a) && Array.isArray(b) && a.join(",") === b.join(",");
+  }
+
+  function remember(item, keys) {
+    revision += 1;
+    unsaved[item] = { keys: keys, rev: revision };
+    var stored = readStore();
+    stored[item] = keys;
+    writeStore(stored);
+  }
+
+  function release(sent) {
+    var stored = readStore();
+    Object.keys(sent).forEach(function (item) {
+      if (unsaved[item] && unsaved[item].rev === sent[item].rev) delete unsaved[item];
+      if (sameKeys(stored[item], sent[item].keys)) delete stored[item];
+    });
+    writeStore(stored);
+  }
+
   function restore() {
-    var stored = null;
-    try {
-      stored = JSON.parse(localStorage.getItem(storageKey) || "null");
-    } catch (error) {
-      stored = null;
-    }
-    if (!stored || typeof stored !== "object") return;
+    var stored = readStore();
     Object.keys(stored).forEach(function (item) {
       var question = byItem[item];
       if (!question || !Array.isArray(stored[item])) return;
@@ -138,16 +162,11 @@
       revision += 1;
       unsaved[item] = { keys: keysOf(question), rev: revision };
     });
-    keep();
   }
 
   function forget() {
     unsaved = {};
-    try {
-      localStorage.removeItem(storageKey);
-    } catch (error) {
-      // Nothing kept, nothing to forget.
-    }
+    writeStore({});
   }
 
   // ------------------------------------------------------------------ saving
@@ -181,7 +200,7 @@
     retryTimer = null;
     var sent = {};
     var answers = items.map(function (item) {
-      sent[item] = unsaved[item].rev;
+      sent[item] = unsaved[item];
       return { item: Number(item), keys: unsaved[item].keys };
     });
     inFlight = true;
@@ -219,11 +238,8 @@
   }
 
   function acknowledged(sent, body) {
-    Object.keys(sent).forEach(function (item) {
-      // A change made while this save was on its way is newer: it stays unsaved and goes next.
-      if (unsaved[item] && unsaved[item].rev === sent[item]) delete unsaved[item];
-    });
-    keep();
+    // A change made while this save was on its way is newer: it stays unsaved and goes next.
+    release(sent);
     retryDelay = FIRST_RETRY_MS;
     var at = new Date(body.saved_at);
     saveStatus.textContent = text.saved.replace(
@@ -240,7 +256,6 @@
   }
 
   function failed(detail) {
-    keep();
     saveStatus.textContent = text.unsaved;
     saveStatus.className = "save-status error";
     warningText.textContent = [
@@ -260,10 +275,7 @@
   function rejected(sent, detail) {
     // The server refused the batch as malformed (it saves all or none); sending it again cannot
     // succeed, so it is dropped and the refusal shown.
-    Object.keys(sent).forEach(function (item) {
-      if (unsaved[item] && unsaved[item].rev === sent[item]) delete unsaved[item];
-    });
-    keep();
+    release(sent);
     saveStatus.textContent = text.unsaved;
     saveStatus.className = "save-status error";
     warningText.textContent = detail || "";
@@ -393,9 +405,7 @@
   document.getElementById("paper").addEventListener("change", function (event) {
     var question = event.target.closest("fieldset.question");
     if (!question || closed) return;
-    revision += 1;
-    unsaved[question.dataset.item] = { keys: keysOf(question), rev: revision };
-    keep();
+    remember(question.dataset.item, keysOf(question));
     showProgress();
     flush();
   });
