@@ -169,13 +169,9 @@ def attempt_start(
             return _attempt_start(session_id=session_id, candidate=candidate, now=now, rng=rng)
         except _OverdueFound as overdue:
             attempt_submit_if_overdue(attempt_id=overdue.attempt_id, now=now)
-        except _ConcurrentStart:
+        except IntegrityError:
             continue
     return _attempt_start(session_id=session_id, candidate=candidate, now=now, rng=rng)
-
-
-class _ConcurrentStart(Exception):
-    pass
 
 
 class _OverdueFound(Exception):
@@ -276,12 +272,9 @@ def _attempt_create(
         deadline=deadline,
         max_score=sum(spec.points for spec, _row in paper),
     )
-    try:
-        with transaction.atomic():
-            attempt.save(force_insert=True)
-    except IntegrityError:
-        # Another request of this candidate started an attempt at the same moment.
-        raise _ConcurrentStart from None
+    # A concurrent start by the same candidate makes this insert fail on the unique
+    # constraints; attempt_start then retries in a fresh transaction (or savepoint) and resumes.
+    attempt.save(force_insert=True)
     items: list[AttemptItem] = []
     for position, (spec, row) in enumerate(paper, start=1):
         options = [dict(option) for option in row["options"]]

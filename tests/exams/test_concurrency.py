@@ -125,3 +125,23 @@ def test_every_acknowledged_save_is_graded_when_a_submit_races_the_saves(sitting
     )
     assert item.earned == expected
     assert attempt.score == expected
+
+
+def test_two_tabs_starting_at_once_get_one_attempt():
+    QuestionFactory.create_batch(4, kind=QuestionKind.MULTIPLE)
+    session = ExamSessionFactory(
+        exam=ExamFactory(pass_score=1, rules=[RuleIn(kind=QuestionKind.MULTIPLE, count=4, points=1)])
+    )
+    user = UserFactory()
+    results: list[services.StartResult] = []
+
+    def tab() -> None:
+        results.append(services.attempt_start(session_id=session.pk, candidate=user, now=timezone.now()))
+
+    errors = in_threads(tab, tab)
+
+    assert errors == []
+    assert Attempt.objects.count() == 1
+    assert {result.attempt.pk for result in results} == {Attempt.objects.get().pk}
+    assert sorted(result.created for result in results) == [False, True]
+    assert results[0].items == results[1].items
