@@ -262,3 +262,26 @@ def test_admin_saves_a_plan_with_the_constitution_through_the_service(admin_clie
     assert list(plan.entries.values_list("course_id", "required", "due_on")) == [
         (constitution.pk, True, date(2026, 12, 4))
     ]
+
+
+def test_admin_edits_an_activity_on_its_page_and_the_attendees_hours_follow(client):
+    person = UserFactory()
+    activity = StudyActivityFactory(hours=Decimal("1.0"), held_on=date(2026, 5, 6))
+    activity_attendees_add(activity=activity, people=[person], actor=None)
+    logged_in(client, AdminFactory())
+    page = client.get(reverse("courses:activity_detail", args=[activity.pk])).content.decode()
+    assert 'name="activity-hours"' in page
+    response = client.post(
+        reverse("courses:activity_detail", args=[activity.pk]),
+        {
+            "activity-kind": "pre_meeting",
+            "activity-title": activity.title,
+            "activity-held_on": "2026-05-06",
+            "activity-meeting": activity.meeting,
+            "activity-speaker": activity.speaker,
+            "activity-topic": activity.topic,
+            "activity-hours": "1.5",
+        },
+    )
+    assert response.status_code == 302
+    assert StudyHoursEntry.objects.get(person=person).hours == Decimal("1.5")

@@ -153,7 +153,7 @@ def test_year_of_the_ledger_line_is_the_local_year_of_completion():
     assert StudyHoursEntry.objects.get().year == 2025  # 15:59:55 UTC, but 23:59:55 in Beijing
 
 
-def test_complete_is_refused_while_time_is_short_and_records_the_end_reached():
+def test_complete_is_refused_while_time_is_short_and_changes_nothing():
     lesson = LessonFactory(min_study_seconds=120)
     user = UserFactory()
     lesson_heartbeat(lesson=lesson, user=user, now=T0)
@@ -161,7 +161,17 @@ def test_complete_is_refused_while_time_is_short_and_records_the_end_reached():
         lesson_complete(lesson=lesson, user=user, now=T0 + timedelta(seconds=30))
     assert refused.value.message == "本章还需学习 90 秒才能完成。"
     progress = LessonProgress.objects.get()
-    assert progress.completed_at is None
+    assert (
+        progress.seconds_spent,
+        progress.last_heartbeat_at,
+        progress.end_reached_at,
+        progress.completed_at,
+    ) == (
+        0,
+        T0,
+        None,
+        None,
+    )
     assert StudyHoursEntry.objects.count() == 0
 
 
