@@ -28,6 +28,9 @@ Attempts (``services/attempts.py``)
     attempts_submit_overdue(*, now, candidate=None) -> int
     attempt_extra_time_grant(*, attempt_id, minutes, reason, actor, now) -> AttemptExtraTime
 
+``attempts_graded`` (a Django signal, ``attempt_ids=[...]``) is sent after the transaction that
+submitted or regraded attempts commits.
+
 Every function raises a ``lawplatform.errors.DomainError`` subclass (see ``exams/errors.py``)
 with a stable ``code`` on refusal, and on refusal changes nothing.
 """
@@ -45,8 +48,8 @@ from .attempts import (
     attempt_start,
     attempt_submit,
     attempt_submit_if_overdue,
+    attempts_graded,
     attempts_submit_overdue,
-    attempts_submitted,
     is_overdue,
     paper_items,
     practice_start,
@@ -97,8 +100,8 @@ __all__ = [
     "attempt_start",
     "attempt_submit",
     "attempt_submit_if_overdue",
+    "attempts_graded",
     "attempts_submit_overdue",
-    "attempts_submitted",
     "exam_bank_shortfalls",
     "exam_check",
     "exam_create",

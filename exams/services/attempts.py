@@ -69,9 +69,10 @@ from ..models import (
 from ..pools import RuleSpec, draw_question_ids, refresh_pools, rule_pools
 from .exams import exam_rule_specs, practice_session_for
 
-# Sent after the transaction that submitted attempts commits, with ``attempt_ids``:
-# how apps above ``exams`` (credentials) learn of new results without exams importing them.
-attempts_submitted = Signal()
+# Sent after the transaction that graded attempts commits (a submit, an auto-submit, a
+# regrade that changed a score), with ``attempt_ids``: how apps above ``exams`` (credentials)
+# learn of new results without exams importing them.
+attempts_graded = Signal()
 
 MAX_EXTRA_MINUTES = 600
 OVERDUE_BATCH = 500
@@ -546,7 +547,7 @@ def _close_attempts(attempts: list[Attempt], *, exam_of: dict[int, Exam], now: d
         )
     if graded:
         AttemptItem.objects.bulk_update(graded, ["earned"], batch_size=1000)
-    transaction.on_commit(lambda: attempts_submitted.send(sender=Attempt, attempt_ids=ids))
+    transaction.on_commit(lambda: attempts_graded.send(sender=Attempt, attempt_ids=ids))
 
 
 def attempt_extra_time_grant(

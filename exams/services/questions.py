@@ -32,6 +32,7 @@ from ..models import (
     QuestionKind,
 )
 from ..pools import bank_changed
+from .attempts import attempts_graded
 
 JUDGE_OPTIONS = [{"key": JUDGE_TRUE, "text": "正确"}, {"key": JUDGE_FALSE, "text": "错误"}]
 CHUNK = 900
@@ -432,6 +433,9 @@ def question_correct_answer(
             )
     AttemptItem.objects.bulk_update(changed_items, ["correct", "earned"], batch_size=500)
     Attempt.objects.bulk_update(changed_attempts, ["score", "passed"], batch_size=500)
+    if changed_attempts:
+        regraded = [attempt.pk for attempt in changed_attempts]
+        transaction.on_commit(lambda: attempts_graded.send(sender=Attempt, attempt_ids=regraded))
     return AnswerCorrection.objects.create(
         question=question,
         actor=actor,

@@ -586,3 +586,24 @@ def test_review_policy_never_refuses_with_403(bank, travel):
 
     assert response.status_code == 403
     assert response.json()["code"] == "review_never"
+
+
+def test_graded_attempts_are_announced_after_commit(sitting, django_capture_on_commit_callbacks):
+    from exams.services import attempts_graded
+
+    client, body = sitting
+    announced = []
+
+    def receiver(sender, attempt_ids, **kwargs):
+        announced.append(attempt_ids)
+
+    attempts_graded.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/api/v1/attempts/{body['id']}/submit/")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/api/v1/attempts/{body['id']}/submit/")
+    finally:
+        attempts_graded.disconnect(receiver)
+
+    assert announced == [[body["id"]]]
