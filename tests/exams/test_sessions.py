@@ -402,3 +402,24 @@ def test_both_directions_of_eligibility_agree(db, audience, officers_only, peopl
         user for user in users if ExamSession.objects.filter(session_eligible_q(user), pk=session.pk).exists()
     }
     assert by_session == by_user
+
+
+@pytest.mark.parametrize("sessions", [1, 6])
+def test_the_session_list_and_the_board_cost_a_fixed_number_of_statements(sessions):
+    from tests.exams.conftest import statements
+
+    division = DepartmentFactory()
+    user = UserFactory(department=division)
+    made = [ExamSessionFactory(departments=[division]) for _n in range(sessions)]
+    client, admin = token_client(user), token_client(AdminFactory())
+
+    with statements() as listing:
+        assert len(client.get("/api/v1/exam-sessions/").json()["results"]) == sessions
+    with statements() as board:
+        assert admin.get(f"/api/v1/exam-sessions/{made[0].id}/board/").status_code == 200
+
+    # token+user, overdue attempts to submit, exam-admin group, department path, sessions,
+    # my attempts, departments
+    assert len(listing) == 7, listing.sql
+    # token+user, exam-admin group, session, its departments, eligible count, counts, attempts in progress
+    assert len(board) == 7, board.sql
