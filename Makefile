@@ -34,6 +34,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --file /dev/null --validate --fail-on-warn
 	DEBUG=false SECRET_KEY=lint-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n') ALLOWED_HOSTS=xuefa.example.gov.cn \
 		$(PY) manage.py check --deploy --fail-level WARNING
 

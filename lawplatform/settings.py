@@ -201,6 +201,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "courses.models.ActivityKind",
+        "LawAreaEnum": "exams.models.LawArea",
+        "QuestionKindEnum": "exams.models.QuestionKind",
+        "ExamKindEnum": "exams.models.ExamKind",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
