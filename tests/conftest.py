@@ -55,6 +55,14 @@ def celery_test_queue() -> str:
     return queue
 
 
+@pytest.fixture(autouse=True)
+def empty_cache(redis_server: str) -> None:
+    """Every test starts with an empty cache, so cached state never leaks from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
