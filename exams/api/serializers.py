@@ -25,6 +25,8 @@ from ..models import (
     ReviewPolicy,
 )
 
+_DATETIME = serializers.DateTimeField()
+
 
 def score_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False, **kwargs)
@@ -243,6 +245,25 @@ class PaperItemSerializer(serializers.Serializer):
     answer = serializers.ListField(child=serializers.CharField(), help_text=_("已保存的所选答案"))
 
 
+ATTEMPT_FIELDS = (
+    "id",
+    "session",
+    "session_title",
+    "exam_title",
+    "number",
+    "status",
+    "started_at",
+    "deadline",
+    "server_time",
+    "remaining_seconds",
+    "submitted_at",
+    "max_score",
+    "score",
+    "passed",
+    "items",
+)
+
+
 class AttemptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     session = serializers.IntegerField()
@@ -259,6 +280,29 @@ class AttemptSerializer(serializers.Serializer):
     score = score_field(allow_null=True, help_text=_("交卷后才有"))
     passed = serializers.BooleanField(allow_null=True, help_text=_("交卷后才有"))
     items = PaperItemSerializer(many=True)
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        """The declared fields' output, written out by hand: a 100-item paper through nested
+        serializers costs about as much as the rest of a start (a test checks both agree)."""
+        data: dict[str, Any] = {name: instance[name] for name in ATTEMPT_FIELDS}
+        for name in ("started_at", "deadline", "server_time", "submitted_at"):
+            if data[name] is not None:
+                data[name] = _DATETIME.to_representation(data[name])
+        if data["score"] is not None:
+            data["score"] = float(data["score"])
+        data["items"] = [
+            {
+                "id": item["id"],
+                "position": item["position"],
+                "kind": item["kind"],
+                "stem": item["stem"],
+                "options": [{"key": option["key"], "text": option["text"]} for option in item["options"]],
+                "points": item["points"],
+                "answer": list(item["answer"]),
+            }
+            for item in data["items"]
+        ]
+        return data
 
 
 class AnswerInSerializer(serializers.Serializer):

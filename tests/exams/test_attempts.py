@@ -385,10 +385,8 @@ def test_save_costs_three_statements_including_token_authentication(bank, travel
     assert response.status_code == 200
     assert len(captured) == 3, captured.sql
     assert "authtoken_token" in captured.sql[0]
-    assert captured.sql[1].startswith('SELECT "exams_attempt"."status"')
-    assert (
-        captured.sql[2].startswith('INSERT INTO "exams_attemptanswer"') and "ON CONFLICT" in captured.sql[2]
-    )
+    assert captured.sql[1].startswith("SELECT status, deadline, item_index FROM")
+    assert 'INSERT INTO "exams_attemptanswer"' in captured.sql[2] and "ON CONFLICT" in captured.sql[2]
 
 
 def test_saves_are_accepted_until_the_grace_period_ends(sitting, travel):
@@ -607,3 +605,39 @@ def test_graded_attempts_are_announced_after_commit(sitting, django_capture_on_c
         attempts_graded.disconnect(receiver)
 
     assert announced == [[body["id"]]]
+
+
+def test_the_answer_write_itself_refuses_a_closed_attempt(sitting, travel):
+    """The read-then-write of a save is guarded in the write: a submit (or the deadline) in between wins."""
+    from exams.services.attempts import _upsert_answers
+
+    client, body = sitting
+    item = body["items"][0]["id"]
+    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["A"]')], now=NOW) == 1
+
+    late = NOW + timedelta(minutes=60, seconds=31)
+    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["B"]')], now=late) == 0
+    client.post(f"/api/v1/attempts/{body['id']}/submit/")
+    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["C"]')], now=NOW) == 0
+
+    assert list(AttemptAnswer.objects.values_list("keys", flat=True)) == [["A"]]
+
+
+def test_the_hand_written_attempt_representation_equals_the_declared_fields(sitting):
+    from rest_framework import serializers
+
+    from exams import selectors
+    from exams.api.serializers import AttemptSerializer
+
+    client, body = sitting
+    save(client, body["id"], [{"item": body["items"][2]["id"], "keys": ["A"]}])
+    client.post(f"/api/v1/attempts/{body['id']}/submit/")
+    attempt = selectors.attempt_for_candidate(
+        attempt_id=body["id"], candidate=Attempt.objects.get().candidate
+    )
+    payload = selectors.attempt_payload(attempt, selectors.attempt_paper(attempt=attempt), NOW)
+    serializer = AttemptSerializer()
+
+    assert serializer.to_representation(payload) == serializers.Serializer.to_representation(
+        serializer, payload
+    )
