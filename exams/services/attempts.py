@@ -3,18 +3,21 @@
 The hot paths are written for a fixed number of SQL statements, whatever the
 size of the paper or of the bank (tests assert the counts):
 
-- :func:`attempt_answers_save` — one locking read of the attempt row (which
-  carries the compact ``item_index`` needed to validate), one multi-row
-  ``INSERT … ON CONFLICT (item) DO UPDATE``;
+- :func:`attempt_answers_save` — one read of the attempt row (which carries the
+  compact ``item_index`` needed to validate), one multi-row
+  ``INSERT … ON CONFLICT (item) DO UPDATE`` guarded in the same statement by the
+  attempt being open; no explicit transaction;
 - :func:`attempt_submit` — lock the attempt row, one read of items and answers,
   one update of the attempt, one bulk update of the items' points earned;
 - :func:`attempt_start` — a handful of reads, pools from the cache
   (see ``exams.pools``), one ``id IN`` fetch of the drawn questions, one insert of
   the attempt, one multi-row insert of its items, one update of its index.
 
-Saves lock the attempt row with ``FOR NO KEY UPDATE`` and submits with ``FOR
-UPDATE`` (on SQLite, IMMEDIATE transactions serialise writers instead), so an
-acknowledged save is always in the graded answers and no save lands after submit.
+Submits lock the attempt row ``FOR UPDATE``; a save's guarded write reads it ``FOR
+KEY SHARE`` on PostgreSQL, so it waits for a submit in progress and then sees the
+attempt submitted (on SQLite a statement is atomic and writers are serialised).
+So an acknowledged save is always among the graded answers, and no save lands
+after submit.
 
 The deadline is the server's: ``min(started_at + duration, session.closes_at)``
 plus any extra time. Saves are accepted until ``deadline + SAVE_GRACE``; after
