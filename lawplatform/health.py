@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import redis
@@ -11,6 +12,8 @@ from django.views.decorators.cache import never_cache
 
 from .models import Heartbeat
 
+logger = logging.getLogger(__name__)
+
 
 def health_state() -> dict[str, Any]:
     state: dict[str, Any] = {}
@@ -19,12 +22,14 @@ def health_state() -> dict[str, Any]:
             cursor.execute("SELECT 1")
         state["database"] = {"status": "up", "vendor": connection.vendor}
     except Exception as exc:
-        state["database"] = {"status": "down", "error": str(exc)}
+        logger.warning("health: database down: %s", exc)
+        state["database"] = {"status": "down"}
     try:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
         state["redis"] = {"status": "up"}
     except redis.RedisError as exc:
-        state["redis"] = {"status": "down", "error": str(exc)}
+        logger.warning("health: redis down: %s", exc)
+        state["redis"] = {"status": "down"}
     beat: dict[str, Any] = {"status": "down", "last_beat_at": None}
     if state["database"]["status"] == "up":
         last = Heartbeat.objects.filter(name="beat").values_list("beat_at", flat=True).first()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -107,6 +108,19 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer.writerow(headers)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def download_response(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, kind: str, filename: str, title: str = "Sheet1"
+) -> HttpResponse:
+    """The rows as an .xlsx (``kind`` "xlsx") or .csv attachment named ``filename`` plus the extension."""
+    if kind == "csv":
+        response = HttpResponse(csv_bytes(headers, rows), content_type="text/csv; charset=utf-8")
+    else:
+        kind = "xlsx"
+        response = HttpResponse(xlsx_bytes(headers, rows, title=title), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
+    return response
 
 
 def parse_yes_no(value: str) -> bool | None:

@@ -57,6 +57,16 @@ def roles(user: User) -> list[str]:
     return result
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a department and of every department above it, read off its materialised path."""
+    return [path[: index + 1] for index, char in enumerate(path) if char == "/"]
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids of a department and of every department above it, read off its materialised path."""
+    return [int(segment) for segment in path.split("/") if segment]
+
+
 def subtree_q(paths: list[str], *, field: str = "path") -> Q:
     """A filter for the departments (or rows through ``field``) within any of ``paths``."""
     query = Q(pk__in=[])
@@ -82,8 +92,7 @@ def visible_departments(user: User | AnonymousUser) -> QuerySet[Department]:
     query = subtree_q(led_paths(user))
     own = user.department  # type: ignore[union-attr]
     if own is not None:
-        ancestors = [own.path[: i + 1] for i in range(len(own.path)) if own.path[i] == "/"]
-        query |= Q(path__in=ancestors)
+        query |= Q(path__in=ancestor_paths(own.path))
     return Department.objects.filter(query)
 
 

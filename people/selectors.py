@@ -18,7 +18,3 @@ def staff_list_for_user(*, user: User | AnonymousUser) -> QuerySet[User]:
         .prefetch_related("leader_of", "groups")
         .order_by("employee_no", "id")
     )
-
-
-def department_subtree_ids(*, department: Department) -> QuerySet[Department, int]:
-    return Department.objects.filter(path__startswith=department.path).values_list("id", flat=True)

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import ValidationFailed
+from lawplatform.errors import NotPermitted, ValidationFailed
 
 from .models import PATH_STEP, Department, User
 from .scope import EXAM_ADMIN_GROUP
@@ -131,8 +132,14 @@ def staff_create(
 
 
 @transaction.atomic
-def staff_update(*, user: User, **fields: Any) -> User:
-    """Change a staff member; ``password``, ``leader_of`` and ``is_exam_admin`` are handled apart."""
+def staff_update(*, user: User, actor: User, **fields: Any) -> User:
+    """Change a staff member; ``password``, ``leader_of`` and ``is_exam_admin`` are handled apart.
+
+    Only a superuser may change a superuser's account. A new password is recorded
+    in the audit log as a change, without its value.
+    """
+    if user.is_superuser and not actor.is_superuser:
+        raise NotPermitted(_("只有超级管理员可以修改超级管理员的账号。"))
     password = fields.pop("password", None)
     leader_of = fields.pop("leader_of", None)
     exam_admin = fields.pop("is_exam_admin", None)
@@ -143,9 +150,12 @@ def staff_update(*, user: User, **fields: Any) -> User:
         setattr(user, field, value)
     if password:
         user.set_password(password)
-        fields["password"] = True
-    if fields:
-        user.save(update_fields=list(fields))
+    if fields or password:
+        user.save(update_fields=[*fields, *(["password"] if password else [])])
+    if password:
+        LogEntry.objects.log_create(
+            user, force_log=True, action=LogEntry.Action.UPDATE, changes={"password": ["******", _("已重设")]}
+        )
     if leader_of is not None:
         user.leader_of.set(leader_of)
     if exam_admin is not None:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lawplatform.permissions import IsExamAdmin, IsExamAdminOrReadOnly
-from lawplatform.spreadsheets import XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
+from lawplatform.spreadsheets import XLSX_CONTENT_TYPE, download_response
 
 from .. import roster, selectors, services
 from ..models import User
@@ -98,7 +98,9 @@ class StaffViewSet(
 
     def perform_update(self, serializer: StaffSerializer) -> None:  # type: ignore[override]
         assert isinstance(serializer.instance, User)
-        serializer.instance = services.staff_update(user=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.staff_update(
+            user=serializer.instance, actor=cast(User, self.request.user), **serializer.validated_data
+        )
 
     @extend_schema(
         request={"multipart/form-data": RosterImportInSerializer},
@@ -130,16 +132,10 @@ class StaffViewSet(
 
 
 def roster_template_response(kind: str) -> HttpResponse:
-    if kind == "csv":
-        response = HttpResponse(
-            csv_bytes(roster.TEMPLATE_HEADERS, roster.TEMPLATE_EXAMPLE),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="roster-template.csv"'
-        return response
-    response = HttpResponse(
-        xlsx_bytes(roster.TEMPLATE_HEADERS, roster.TEMPLATE_EXAMPLE, title="花名册"),
-        content_type=XLSX_CONTENT_TYPE,
+    return download_response(
+        roster.TEMPLATE_HEADERS,
+        roster.TEMPLATE_EXAMPLE,
+        kind=kind,
+        filename="roster-template",
+        title="花名册",
     )
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response

@@ -154,3 +154,29 @@ def test_duplicate_employee_no_is_refused_naming_the_field():
     assert response.status_code == 400
     assert "employee_no" in response.json()["detail"]
     assert not User.objects.filter(username="dup").exists()
+
+
+def test_an_exam_admin_may_not_change_a_superuser_and_nothing_changes():
+    admin = AdminFactory()
+    root = UserFactory(name="超级管理员", is_superuser=True)
+    response = token_client(admin).patch(
+        f"/api/v1/staff/{root.id}/", {"password": "taken-over-123"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD)
+
+
+def test_a_password_reset_is_audited_without_its_value():
+    admin = AdminFactory()
+    person = UserFactory()
+    response = token_client(admin).patch(
+        f"/api/v1/staff/{person.id}/", {"password": "new-secret-456"}, format="json"
+    )
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.check_password("new-secret-456")
+    entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
+    assert entry.actor == admin
+    assert entry.changes_dict == {"password": ["******", "已重设"]}
