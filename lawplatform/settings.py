@@ -189,6 +189,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "lawplatform.errors.api_exception_handler",
     # `?format=xlsx` selects a spreadsheet export in the views themselves.
     "URL_FORMAT_OVERRIDE": None,
+    # Guessing is throttled: passwords at the token endpoint, codes at an activity's sign-in.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("THROTTLE_LOGIN", "20/min"),
+        "sign_in": os.environ.get("THROTTLE_SIGN_IN", "10/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

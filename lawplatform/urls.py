@@ -4,12 +4,21 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
 
 from . import health, views
 
+
+class TokenLogin(ObtainAuthToken):
+    """`POST /api/v1/auth/token/` with username and password; throttled per client address."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
 api_v1: list[URLPattern | URLResolver] = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenLogin.as_view(), name="api-token"),
     path("", include("people.api.urls")),
     path("", include("exams.api.urls")),
     path("", include("courses.api.urls")),

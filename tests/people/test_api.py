@@ -180,3 +180,20 @@ def test_a_password_reset_is_audited_without_its_value():
     entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
     assert entry.actor == admin
     assert entry.changes_dict == {"password": ["******", "已重设"]}
+
+
+def test_guessing_passwords_at_the_token_endpoint_is_throttled(api_client, settings):
+    UserFactory(username="zhangwei")
+    codes = [
+        api_client.post(
+            "/api/v1/auth/token/", {"username": "zhangwei", "password": f"guess-{n}"}, format="json"
+        ).status_code
+        for n in range(21)
+    ]
+    assert codes == [400] * 20 + [429]
+    # Even the right password waits until the window has passed.
+    again = api_client.post(
+        "/api/v1/auth/token/", {"username": "zhangwei", "password": PASSWORD}, format="json"
+    )
+    assert again.status_code == 429
+    assert again.json()["code"] == "throttled"
