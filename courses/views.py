@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import wraps
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lawplatform.errors import DomainError, ValidationFailed
+from lawplatform.permissions import admin_required
 from people.models import User
 from people.scope import is_exam_admin, is_leader
 
@@ -26,22 +25,12 @@ from .forms import ActivityForm, BulkAttendeesForm, SignInCodeForm, SignInOpenFo
 from .models import ActivityKind, ActivitySignIn, AttendanceMethod, StudyActivity
 from .richtext import render_lesson_body
 from .services.progress import HEARTBEAT_CAP_SECONDS
+from .throttling import sign_in_code_try
 
 # How often the lesson page beats (seconds) and how long after the last scroll, key or touch the
 # reader still counts as active. The server credits at most HEARTBEAT_CAP_SECONDS per beat.
 HEARTBEAT_INTERVAL_SECONDS = 15
 ACTIVE_WINDOW_SECONDS = 60
-
-
-def admin_required(view: Any) -> Any:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_exam_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _me(request: HttpRequest) -> User:
@@ -295,6 +284,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     """Type the six-digit code shown at the event."""
     form = SignInCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = sign_in_code_try(request)
+        if wait is not None:
+            form.add_error("code", _("签到码尝试次数过多，请 %(seconds)s 秒后再试。") % {"seconds": wait})
+            return render(request, "courses/sign_in_code.html", {"form": form}, status=429)
         sign_in = selectors.sign_in_by_code(code=form.cleaned_data["code"], now=timezone.now())
         if sign_in is None:
             form.add_error("code", _("签到码不正确或签到已截止。"))

@@ -10,18 +10,19 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lawplatform.errors import Conflict, ValidationFailed
-from lawplatform.permissions import IsExamAdmin, IsExamAdminOrReadOnly
-from people.models import Department, User
-from people.scope import is_exam_admin, is_leader
+from lawplatform.permissions import IsExamAdmin, IsExamAdminOrLeader, IsExamAdminOrReadOnly
+from people.models import User
+from people.scope import visible_departments
 
 from .. import selectors, services
 from ..models import StudyActivity, StudyPlan
+from ..throttling import SIGN_IN_THROTTLE_SCOPE
 from .serializers import (
     ActivitySerializer,
     AttendanceSerializer,
@@ -329,15 +330,23 @@ class StudyHoursViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> Any:
         department = None
-        if self.request.query_params.get("department"):
-            department = get_object_or_404(Department, pk=self.request.query_params["department"])
+        raw = self.request.query_params.get("department")
+        if raw:
+            if not raw.isdigit():
+                raise ValidationFailed(_("单位应为单位编号。"), field="department")
+            department = get_object_or_404(visible_departments(self.request.user), pk=int(raw))
         return selectors.staff_hours_for_user(
             user=self.request.user, year=year_param(self.request), department=department
         )
 
     @extend_schema(
-        parameters=[YEAR, OpenApiParameter("department", int, description="Only this department's subtree.")],
-        responses={200: StaffHoursSerializer(many=True), 400: BAD_INPUT},
+        parameters=[
+            YEAR,
+            OpenApiParameter(
+                "department", int, description="Only this department's subtree (one you may see)."
+            ),
+        ],
+        responses={200: StaffHoursSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND},
     )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -446,6 +455,10 @@ class ActivityViewSet(viewsets.ModelViewSet):
 
 
 class ActivitySignInView(APIView):
+    # A six-digit code can be guessed: every try counts against the person's "sign_in" rate.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = SIGN_IN_THROTTLE_SCOPE
+
     @extend_schema(
         request=SignInInSerializer,
         responses={
@@ -454,6 +467,9 @@ class ActivitySignInView(APIView):
             400: BAD_INPUT,
             404: OpenApiResponse(description="No open sign-in with this token or code."),
             409: OpenApiResponse(description="`sign_in_closed`: the sign-in has expired."),
+            429: OpenApiResponse(
+                description="`throttled`: more tries this minute than the `sign_in` rate allows (10 by default)."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -479,11 +495,6 @@ class ActivitySignInView(APIView):
             SignInResultSerializer(body).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-class IsExamAdminOrLeader(BasePermission):
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return is_exam_admin(request.user) or is_leader(request.user)
 
 
 class PreMeetingCheckView(APIView):

@@ -24,6 +24,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+THROTTLED_60 = "请求已被限流。 预计 60 秒后可用。"
 
 # ---------------------------------------------------------------- courses and lessons
 
@@ -428,6 +429,39 @@ def test_sign_in_by_code_records_once_then_answers_200_and_409_after_the_deadlin
         )
         assert by_code.status_code == 404
     assert list(activity.attendees.all()) == [person]
+
+
+def another_code(code):
+    return "000000" if code != "000000" else "111111"
+
+
+def test_the_eleventh_code_in_a_minute_is_429_even_the_right_one_and_credits_nothing():
+    activity = StudyActivityFactory(hours=Decimal("1.0"))
+    guesser, colleague = UserFactory(), UserFactory()
+    client = token_client(guesser)
+    with time_machine.travel(T0, tick=False) as traveller:
+        sign_in = activity_sign_in_open(activity=activity, actor=None, now=T0, minutes=30)
+        wrong = [
+            client.post("/api/v1/activity-sign-ins/", {"code": another_code(sign_in.code)}, format="json")
+            for _ in range(10)
+        ]
+        refused = client.post("/api/v1/activity-sign-ins/", {"code": sign_in.code}, format="json")
+
+        assert [response.status_code for response in wrong] == [404] * 10
+        assert refused.status_code == 429
+        assert refused.json() == {"detail": THROTTLED_60, "code": "throttled"}
+        assert ActivityAttendance.objects.count() == 0
+        assert StudyHoursEntry.objects.count() == 0
+        # The count is the guesser's own: a colleague signs in meanwhile.
+        colleague_in = token_client(colleague).post(
+            "/api/v1/activity-sign-ins/", {"code": sign_in.code}, format="json"
+        )
+        assert colleague_in.status_code == 201
+
+        traveller.shift(timedelta(seconds=61))
+        later = client.post("/api/v1/activity-sign-ins/", {"code": sign_in.code}, format="json")
+    assert later.status_code == 201
+    assert sorted(activity.attendees.values_list("pk", flat=True)) == sorted([guesser.pk, colleague.pk])
 
 
 def test_only_admins_open_a_sign_in():

@@ -183,6 +183,24 @@ def test_study_hours_list_is_scoped_paginated_and_carries_required_hours():
     ]
 
 
+def test_a_leader_asking_for_a_department_outside_their_scope_gets_404():
+    bureau = DepartmentFactory()
+    division, other = DepartmentFactory(parent=bureau), DepartmentFactory(parent=bureau)
+    UserFactory(department=other)
+    leader = token_client(LeaderFactory(leader_of=[division], department=division))
+
+    outside = leader.get(f"/api/v1/study-hours/?year=2026&department={other.pk}")
+    unknown = leader.get("/api/v1/study-hours/?year=2026&department=999999")
+    malformed = leader.get("/api/v1/study-hours/?year=2026&department=abc")
+
+    assert outside.status_code == 404
+    assert unknown.status_code == 404
+    assert (malformed.status_code, malformed.json()) == (
+        400,
+        {"detail": "单位应为单位编号。", "code": "invalid", "field": "department"},
+    )
+
+
 def test_a_bad_year_is_a_400_naming_the_field():
     response = token_client(UserFactory()).get("/api/v1/my-study-hours/?year=twenty")
     assert response.status_code == 400

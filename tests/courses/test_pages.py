@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from courses.models import ActivityAttendance, StudyActivity, StudyHoursEntry, StudyPlan
 from courses.services import activity_attendees_add, activity_sign_in_open, course_complete
+from tests.conftest import token_client
 from tests.factories import (
     AdminFactory,
     ConstitutionCourseFactory,
@@ -178,6 +179,49 @@ def test_sign_in_by_typing_the_code_leads_to_the_sign_in_page(client):
         reverse("courses:sign_in_code"), {"code": "000000" if sign_in.code != "000000" else "111111"}
     )
     assert "签到码不正确或签到已截止。" in wrong.content.decode()
+
+
+def another_code(code):
+    return "000000" if code != "000000" else "111111"
+
+
+def test_the_eleventh_code_in_a_minute_on_the_page_is_refused_even_the_right_one(client):
+    sign_in = activity_sign_in_open(activity=StudyActivityFactory(), actor=None, now=NOW, minutes=30)
+    logged_in(client, UserFactory())
+    page = reverse("courses:sign_in_code")
+    with time_machine.travel(NOW, tick=False) as traveller:
+        wrong = [client.post(page, {"code": another_code(sign_in.code)}) for _ in range(10)]
+        refused = client.post(page, {"code": sign_in.code})
+
+        assert [response.status_code for response in wrong] == [200] * 10
+        assert all("签到码不正确或签到已截止。" in response.content.decode() for response in wrong)
+        assert refused.status_code == 429
+        assert "Location" not in refused
+        assert "签到码尝试次数过多，请 60 秒后再试。" in refused.content.decode()
+        assert sign_in.token not in refused.content.decode()
+
+        traveller.shift(timedelta(seconds=61))
+        later = client.post(page, {"code": sign_in.code})
+    assert later["Location"] == reverse("courses:sign_in", args=[sign_in.token])
+    assert ActivityAttendance.objects.count() == 0
+
+
+def test_tries_through_the_api_and_on_the_page_count_against_one_limit(client):
+    sign_in = activity_sign_in_open(activity=StudyActivityFactory(), actor=None, now=NOW, minutes=30)
+    person = UserFactory()
+    logged_in(client, person)
+    api = token_client(person)
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(6):
+            api.post("/api/v1/activity-sign-ins/", {"code": another_code(sign_in.code)}, format="json")
+        on_the_page = [
+            client.post(reverse("courses:sign_in_code"), {"code": another_code(sign_in.code)}).status_code
+            for _ in range(5)
+        ]
+        through_the_api = api.post("/api/v1/activity-sign-ins/", {"code": sign_in.code}, format="json")
+    assert on_the_page == [200, 200, 200, 200, 429]
+    assert through_the_api.status_code == 429
+    assert ActivityAttendance.objects.count() == 0
 
 
 def test_an_expired_sign_in_page_says_so_and_records_nobody(client):
