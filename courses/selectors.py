@@ -19,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from people.models import Department, User
-from people.scope import is_exam_admin, led_paths, subtree_q, visible_staff
+from people.scope import ancestor_paths, is_exam_admin, led_paths, subtree_q, visible_staff
 
 from .models import (
     ActivityAttendance,
@@ -142,18 +142,15 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
 # ---------------------------------------------------------------- study plans
 
 
-def ancestor_paths(department: Department | None) -> list[str]:
-    """The materialised paths of a department and every department above it."""
-    if department is None:
-        return []
-    path = department.path
-    return [path[: i + 1] for i, char in enumerate(path) if char == "/"]
+def _audience_includes(person: User) -> Q:
+    """Plans whose audience includes ``person``: no departments (everyone), or theirs or one above it."""
+    paths = ancestor_paths(person.department.path) if person.department is not None else []
+    return Q(departments__isnull=True) | Q(departments__path__in=paths)
 
 
 def plans_for_person(*, person: User, year: int) -> QuerySet[StudyPlan]:
     """The plans of ``year`` whose audience includes ``person``: everyone, or a subtree they are in."""
-    audience = Q(departments__isnull=True) | Q(departments__path__in=ancestor_paths(person.department))
-    ids = StudyPlan.objects.filter(year=year).filter(audience).values("pk")
+    ids = StudyPlan.objects.filter(year=year).filter(_audience_includes(person)).values("pk")
     return StudyPlan.objects.filter(pk__in=ids).order_by("id")
 
 
@@ -165,8 +162,8 @@ def study_plan_list_for_user(*, user: User | AnonymousUser) -> QuerySet[StudyPla
     if not user.is_authenticated:
         return plans.none()
     assert isinstance(user, User)
-    audience = Q(departments__isnull=True) | Q(departments__path__in=ancestor_paths(user.department))
-    return plans.filter(pk__in=StudyPlan.objects.filter(audience).values("pk")).order_by("-year", "id")
+    audience = StudyPlan.objects.filter(_audience_includes(user)).values("pk")
+    return plans.filter(pk__in=audience).order_by("-year", "id")
 
 
 @dataclass(frozen=True)
@@ -385,7 +382,12 @@ class MonthCheck:
 
 
 def pre_meeting_check(*, year: int, today: date) -> list[MonthCheck]:
-    """The bureau's rule "at least one 会前学法 every month", month by month, from one query."""
+    """The bureau's rule "at least one 会前学法 every month", month by month, from one query.
+
+    Bureau-level on purpose: the rule is the bureau's, so every 会前学法 counts whichever
+    department organised it, and the answer is the same for everyone who asks. It is therefore
+    not limited to the asker's scope; the views let only administrators and leaders see it.
+    """
     by_month: dict[int, list[StudyActivity]] = {month: [] for month in range(1, 13)}
     activities = StudyActivity.objects.filter(kind=ActivityKind.PRE_MEETING, held_on__year=year).order_by(
         "held_on", "id"

@@ -330,6 +330,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def pre_meeting_check(request: HttpRequest) -> HttpResponse:
+    """The bureau-level monthly check (see ``selectors.pre_meeting_check``): administrators and leaders only."""
     if not (is_exam_admin(request.user) or is_leader(request.user)):
         raise Http404
     year = _year(request)

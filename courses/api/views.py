@@ -505,11 +505,16 @@ class PreMeetingCheckView(APIView):
         responses={
             200: PreMeetingCheckSerializer,
             400: BAD_INPUT,
-            403: OpenApiResponse(description="Staff."),
+            403: OpenApiResponse(description="Neither an exam administrator nor a leader."),
         },
     )
     def get(self, request: Request) -> Response:
-        """The rule "at least one 会前学法 every month": per month whether it was held, and who spoke."""
+        """The bureau's rule "at least one 会前学法 every month": per month whether it was held, and who spoke.
+
+        Bureau-level: every 会前学法 of the bureau counts, whichever department organised it, and
+        every leader sees the same answer as an administrator, not one limited to their subtrees.
+        For exam administrators and leaders only.
+        """
         year = year_param(request)
         months = selectors.pre_meeting_check(year=year, today=timezone.localdate())
         return Response(

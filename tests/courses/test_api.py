@@ -550,6 +550,21 @@ def test_the_schema_documents_every_courses_endpoint():
     assert "400" in paths["/api/v1/study-plans/"]["post"]["responses"]
 
 
+def test_the_schema_says_the_pre_meeting_check_is_bureau_level_and_for_admins_and_leaders():
+    response = token_client(AdminFactory()).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    operation = json.loads(response.content)["paths"]["/api/v1/pre-meeting-check/"]["get"]
+    assert operation["description"] == (
+        'The bureau\'s rule "at least one 会前学法 every month": per month whether it was held, and who spoke.\n'
+        "\n"
+        "Bureau-level: every 会前学法 of the bureau counts, whichever department organised it, and\n"
+        "every leader sees the same answer as an administrator, not one limited to their subtrees.\n"
+        "For exam administrators and leaders only."
+    )
+    assert operation["responses"]["403"]["description"] == "Neither an exam administrator nor a leader."
+
+
 def test_activities_filter_by_kind_and_year():
     lecture = StudyActivityFactory(kind="lecture", meeting="", held_on=date(2026, 3, 1))
     StudyActivityFactory(held_on=date(2026, 3, 2))
