@@ -11,6 +11,7 @@ from django.utils import timezone
 from lawplatform.errors import ValidationFailed
 
 from . import services
+from .forms import ActivityForm
 from .models import (
     ActivityAttendance,
     Course,
@@ -132,37 +133,14 @@ class AttendanceInline(admin.TabularInline):
         return False
 
 
-def activity_in(cleaned_data: dict[str, Any]) -> services.ActivityIn:
-    fields = services.ActivityIn.__dataclass_fields__
-    values: dict[str, Any] = {name: cleaned_data.get(name) for name in fields if name in cleaned_data}
-    return services.ActivityIn(**values)
-
-
-class StudyActivityForm(forms.ModelForm):
-    class Meta:
-        model = StudyActivity
-        fields = [
-            "kind",
-            "title",
-            "held_on",
-            "meeting",
-            "speaker",
-            "speaker_title",
-            "law_area",
-            "topic",
-            "place",
-            "audience",
-            "materials",
-            "people_reached",
-            "hours",
-            "department",
-        ]
+class StudyActivityForm(ActivityForm):
+    """The page's form, checked with the service's own rule so the admin refuses what the page refuses."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors:
             try:
-                services.activity_check(activity_in(data))
+                services.activity_check(services.ActivityIn.from_values(data))
             except ValidationFailed as error:
                 raise ValidationError(
                     {error.field: error.message} if error.field in self.fields else error.message
@@ -182,7 +160,7 @@ class StudyActivityAdmin(admin.ModelAdmin):
     inlines = [AttendanceInline]
 
     def save_model(self, request: Any, obj: StudyActivity, form: Any, change: bool) -> None:
-        data = activity_in(form.cleaned_data)
+        data = services.ActivityIn.from_values(form.cleaned_data)
         if change:
             saved = services.activity_update(activity=obj, data=data)
         else:

@@ -6,27 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from people.models import Department
 
 from .models import StudyActivity
+from .services import ACTIVITY_FIELDS
 
 
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = StudyActivity
-        fields = [
-            "kind",
-            "title",
-            "held_on",
-            "meeting",
-            "speaker",
-            "speaker_title",
-            "law_area",
-            "topic",
-            "place",
-            "audience",
-            "materials",
-            "people_reached",
-            "hours",
-            "department",
-        ]
+        fields = ACTIVITY_FIELDS
         widgets = {
             "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "materials": forms.Textarea(attrs={"rows": 3}),

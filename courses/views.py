@@ -142,11 +142,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/activity_list.html", context)
 
 
-def _activity_in(form: ActivityForm) -> services.ActivityIn:
-    fields = services.ActivityIn.__dataclass_fields__
-    return services.ActivityIn(**{name: value for name, value in form.cleaned_data.items() if name in fields})
-
-
 def _show_error(form: Any, error: DomainError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
@@ -158,7 +153,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            activity = services.activity_create(data=_activity_in(form), actor=_me(request))
+            activity = services.activity_create(
+                data=services.ActivityIn.from_values(form.cleaned_data), actor=_me(request)
+            )
         except ValidationFailed as error:
             _show_error(form, error)
         else:
@@ -175,7 +172,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     attendees_form = BulkAttendeesForm(prefix="attendees")
     if request.method == "POST" and form.is_valid():
         try:
-            services.activity_update(activity=activity, data=_activity_in(form))
+            services.activity_update(
+                activity=activity, data=services.ActivityIn.from_values(form.cleaned_data)
+            )
         except ValidationFailed as error:
             _show_error(form, error)
         else:

@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..richtext import render_lesson_body
 from ..selectors import CourseProgress
+from ..services import ACTIVITY_FIELDS
 
 HOURS = {"max_digits": 6, "decimal_places": 1}
 
@@ -324,26 +325,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StudyActivity
-        fields = [
-            "id",
-            "kind",
-            "kind_display",
-            "title",
-            "held_on",
-            "meeting",
-            "speaker",
-            "speaker_title",
-            "law_area",
-            "law_area_display",
-            "topic",
-            "place",
-            "audience",
-            "materials",
-            "people_reached",
-            "hours",
-            "department",
-            "attendee_count",
-        ]
+        fields = ["id", *ACTIVITY_FIELDS, "kind_display", "law_area_display", "attendee_count"]
         extra_kwargs = {
             "kind": {"choices": ActivityKind.choices},
             "law_area": {"choices": [("", ""), *LawArea.choices]},

@@ -21,7 +21,7 @@ from people.models import User
 from people.scope import visible_departments
 
 from .. import selectors, services
-from ..models import StudyActivity, StudyPlan
+from ..models import StudyPlan
 from ..throttling import SIGN_IN_THROTTLE_SCOPE
 from .serializers import (
     ActivitySerializer,
@@ -374,17 +374,13 @@ class ActivityViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         return selectors.activity_list_for_user(user=self.request.user)
 
-    def _data(self, serializer: ActivitySerializer, base: StudyActivity | None = None) -> services.ActivityIn:
-        values = dict(serializer.validated_data)
-        fields = services.ActivityIn.__dataclass_fields__
-        current = {name: getattr(base, name) for name in fields} if base is not None else {}
-        return services.ActivityIn(**{**current, **{k: v for k, v in values.items() if k in fields}})
-
     @extend_schema(responses={201: ActivitySerializer, 400: BAD_INPUT, 403: NOT_ADMIN})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ActivitySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        activity = services.activity_create(data=self._data(serializer), actor=me(request))
+        activity = services.activity_create(
+            data=services.ActivityIn.from_values(serializer.validated_data), actor=me(request)
+        )
         return Response(self._out(activity.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ActivitySerializer, 400: BAD_INPUT, 403: NOT_ADMIN, 404: NOT_FOUND})
@@ -392,7 +388,9 @@ class ActivityViewSet(viewsets.ModelViewSet):
         activity = self.get_object()
         serializer = ActivitySerializer(activity, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.activity_update(activity=activity, data=self._data(serializer, activity))
+        services.activity_update(
+            activity=activity, data=services.ActivityIn.from_values(serializer.validated_data, base=activity)
+        )
         return Response(self._out(activity.pk))
 
     @extend_schema(responses={204: None, 403: NOT_ADMIN, 404: NOT_FOUND})

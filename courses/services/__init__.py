@@ -1,6 +1,7 @@
 """Every write of the courses app: reading progress, plans, activities and the hours they credit."""
 
 from .activities import (
+    ACTIVITY_FIELDS,
     ActivityIn,
     SignInClosed,
     activity_attendee_remove,
@@ -33,6 +34,7 @@ from .progress import (
 )
 
 __all__ = [
+    "ACTIVITY_FIELDS",
     "HEARTBEAT_CAP_SECONDS",
     "ActivityIn",
     "ConstitutionRequired",

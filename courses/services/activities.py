@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -36,6 +36,26 @@ class SignInClosed(Conflict):
     code = "sign_in_closed"
 
 
+# What an activity is written with, in the order a form shows it: the page's and the admin's form
+# and the API's serializer all take this one list.
+ACTIVITY_FIELDS = [
+    "kind",
+    "title",
+    "held_on",
+    "meeting",
+    "speaker",
+    "speaker_title",
+    "law_area",
+    "topic",
+    "place",
+    "audience",
+    "materials",
+    "people_reached",
+    "hours",
+    "department",
+]
+
+
 @dataclass
 class ActivityIn:
     kind: str
@@ -52,6 +72,12 @@ class ActivityIn:
     materials: str = ""
     people_reached: int | None = None
     department: Department | None = None
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], *, base: StudyActivity | None = None) -> ActivityIn:
+        """From a form's or a serializer's cleaned values; what they leave out is ``base``'s (a partial update)."""
+        current = {name: getattr(base, name) for name in ACTIVITY_FIELDS} if base is not None else {}
+        return cls(**{**current, **{name: values[name] for name in ACTIVITY_FIELDS if name in values}})
 
 
 # What each kind of activity must record, with the message naming the field.

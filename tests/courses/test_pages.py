@@ -4,8 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.admin import site as admin_site
 from django.urls import reverse
 
+from courses.forms import ActivityForm
 from courses.models import ActivityAttendance, StudyActivity, StudyHoursEntry, StudyPlan
 from courses.services import activity_attendees_add, activity_sign_in_open, course_complete
 from tests.conftest import token_client
@@ -329,3 +331,66 @@ def test_admin_edits_an_activity_on_its_page_and_the_attendees_hours_follow(clie
     )
     assert response.status_code == 302
     assert StudyHoursEntry.objects.get(person=person).hours == Decimal("1.5")
+
+
+def test_the_admin_edits_activities_with_the_page_s_form():
+    form = admin_site._registry[StudyActivity].form
+    assert issubclass(form, ActivityForm)
+    assert list(form.base_fields) == [
+        "kind",
+        "title",
+        "held_on",
+        "meeting",
+        "speaker",
+        "speaker_title",
+        "law_area",
+        "topic",
+        "place",
+        "audience",
+        "materials",
+        "people_reached",
+        "hours",
+        "department",
+    ]
+
+
+ADMIN_LECTURE = {
+    "kind": "lecture",
+    "title": "法治讲堂：行政处罚法",
+    "held_on": "2026-05-06",
+    "meeting": "",
+    "speaker": "何立群",
+    "speaker_title": "",
+    "law_area": "",
+    "topic": "行政处罚法",
+    "place": "",
+    "audience": "",
+    "materials": "",
+    "people_reached": "",
+    "hours": "2.0",
+    "department": "",
+    "attendance-TOTAL_FORMS": "0",
+    "attendance-INITIAL_FORMS": "0",
+    "attendance-MIN_NUM_FORMS": "0",
+    "attendance-MAX_NUM_FORMS": "1000",
+}
+
+
+def test_admin_refuses_an_activity_missing_what_its_kind_needs_and_saves_nothing(admin_client):
+    response = admin_client.post("/admin/courses/studyactivity/add/", {**ADMIN_LECTURE, "speaker": ""})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"speaker": ["法治讲堂须填写主讲人。"]}
+    assert StudyActivity.objects.count() == 0
+
+
+def test_admin_records_an_activity_through_the_service(admin_client, admin_user):
+    response = admin_client.post("/admin/courses/studyactivity/add/", ADMIN_LECTURE)
+    assert response.status_code == 302
+    activity = StudyActivity.objects.get()
+    assert (activity.kind, activity.title, activity.held_on, activity.hours, activity.created_by) == (
+        "lecture",
+        "法治讲堂：行政处罚法",
+        date(2026, 5, 6),
+        Decimal("2.0"),
+        admin_user,
+    )
