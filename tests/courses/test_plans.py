@@ -3,6 +3,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from auditlog.context import set_actor
 from auditlog.models import LogEntry
 
 from courses.models import LawArea, PlanCourse, StudyPlan
@@ -10,6 +12,7 @@ from courses.selectors import personal_plan, plans_for_person
 from courses.services import ConstitutionRequired, PlanCourseIn, course_complete, study_plan_save
 from lawplatform.errors import ValidationFailed
 from tests.factories import (
+    AdminFactory,
     ConstitutionCourseFactory,
     CourseFactory,
     DepartmentFactory,
@@ -64,20 +67,73 @@ def test_removing_the_constitution_from_a_saved_plan_is_refused_and_the_plan_sta
 
 def test_plan_is_saved_with_audience_courses_and_deadlines_and_audited():
     constitution, civil = ConstitutionCourseFactory(), CourseFactory()
-    department = DepartmentFactory()
-    plan = save(
-        [
-            PlanCourseIn(course=constitution, due_on=date(2026, 12, 4)),
-            PlanCourseIn(course=civil, required=False),
-        ],
-        departments=[department],
-    )
+    department = DepartmentFactory(name="城建监察支队")
+    admin = AdminFactory()
+    with set_actor(admin), time_machine.travel(NOW, tick=False):
+        plan = save(
+            [
+                PlanCourseIn(course=constitution, due_on=date(2026, 12, 4)),
+                PlanCourseIn(course=civil, required=False),
+            ],
+            departments=[department],
+        )
     assert list(plan.departments.all()) == [department]
-    assert list(plan.entries.order_by("id").values_list("course_id", "required", "due_on")) == [
+    first, second = plan.entries.order_by("id")
+    assert [(entry.course_id, entry.required, entry.due_on) for entry in (first, second)] == [
         (constitution.pk, True, date(2026, 12, 4)),
         (civil.pk, False, None),
     ]
-    assert LogEntry.objects.get_for_object(plan).count() >= 1
+    assert [
+        (entry.action, entry.actor, entry.changes_dict)
+        for entry in LogEntry.objects.get_for_object(plan).order_by("id")
+    ] == [
+        (
+            LogEntry.Action.CREATE,
+            admin,
+            {
+                "id": ["None", str(plan.pk)],
+                "year": ["None", "2026"],
+                "title": ["None", "2026年度学法计划"],
+                "required_hours": ["None", "20"],
+                "entries": ["None", "courses.PlanCourse.None"],
+                "created_at": ["None", "2026-06-01 02:00:00"],
+                "updated_at": ["None", "2026-06-01 02:00:00"],
+            },
+        ),
+        (
+            LogEntry.Action.UPDATE,
+            admin,
+            {"departments": {"type": "m2m", "operation": "add", "objects": ["城建监察支队"]}},
+        ),
+    ]
+    assert [
+        (entry.object_pk, entry.action, entry.actor, entry.changes_dict)
+        for entry in LogEntry.objects.get_for_objects(plan.entries.all()).order_by("id")
+    ] == [
+        (
+            str(first.pk),
+            LogEntry.Action.CREATE,
+            admin,
+            {
+                "id": ["None", str(first.pk)],
+                "plan": ["None", str(plan.pk)],
+                "course": ["None", str(constitution.pk)],
+                "required": ["None", "True"],
+                "due_on": ["None", "2026-12-04"],
+            },
+        ),
+        (
+            str(second.pk),
+            LogEntry.Action.CREATE,
+            admin,
+            {
+                "id": ["None", str(second.pk)],
+                "plan": ["None", str(plan.pk)],
+                "course": ["None", str(civil.pk)],
+                "required": ["None", "False"],
+            },
+        ),
+    ]
 
 
 @pytest.mark.parametrize(
