@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, cast
 
 from django.conf import settings
@@ -35,6 +36,11 @@ ACTIVE_WINDOW_SECONDS = 60
 
 def _me(request: HttpRequest) -> User:
     return cast(User, request.user)
+
+
+def _years_to_pick(today: date) -> list[int]:
+    """The years a page's year picker offers: this one and the three before it."""
+    return list(range(today.year, today.year - 4, -1))
 
 
 def _year(request: HttpRequest) -> int:
@@ -114,7 +120,7 @@ def my_study(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "year": year,
-        "years": list(range(today.year, today.year - 4, -1)),
+        "years": _years_to_pick(today),
         "plan": selectors.personal_plan(person=_me(request), year=year, today=today),
         "entries": list(selectors.study_hours_ledger(person=_me(request), year=year)),
     }
@@ -135,7 +141,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     context = {
         "activities": activities,
         "year": year,
-        "years": list(range(today.year, today.year - 4, -1)),
+        "years": _years_to_pick(today),
         "kind": kind,
         "kinds": ActivityKind.choices,
     }
@@ -337,7 +343,7 @@ def pre_meeting_check(request: HttpRequest) -> HttpResponse:
     months = selectors.pre_meeting_check(year=year, today=today)
     context = {
         "year": year,
-        "years": list(range(today.year, today.year - 4, -1)),
+        "years": _years_to_pick(today),
         "months": months,
         "held": sum(1 for month in months if month.held),
         "missing": [month for month in months if month.state == "missing"],
