@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from people.models import User
@@ -322,25 +322,45 @@ def attempt_paper(*, attempt: Attempt) -> list[PaperItem]:
 
 
 def review_state(*, attempt: Attempt, now: datetime) -> None:
-    """Raise unless the exam's review policy lets the candidate see keys and explanations now."""
+    """Raise unless the exam's review policy lets the candidate see keys and explanations now.
+
+    The last check is :func:`review_allowed_q` itself, so the review page and the 错题本
+    can never disagree about when an after_close session's keys are out.
+    """
     policy = attempt.session.exam.review_policy
     if policy == ReviewPolicy.NEVER:
         raise ReviewNever(_("本考试不提供答案与解析。"))
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ReviewNotYet(_("交卷后才能查看答案与解析。"))
-    if policy == ReviewPolicy.AFTER_CLOSE and now < attempt.session.closes_at:
+    if policy == ReviewPolicy.AFTER_CLOSE and not (
+        Attempt.objects.filter(review_allowed_q(now=now), pk=attempt.pk).exists()
+    ):
         raise ReviewNotYet(_("本场考试结束后才能查看答案与解析。"))
 
 
 def review_allowed_q(*, now: datetime, prefix: str = "") -> Q:
-    """A filter over attempts (through ``prefix``) whose review policy lets the candidate see keys now."""
+    """A filter over attempts (through ``prefix``) whose review policy lets the candidate see keys now.
+
+    after_submit: once submitted. after_close: once submitted, the session's window has
+    closed, and nobody in the session can still save an answer — extra time (or a window
+    moved earlier after the start) can keep an attempt open past ``closes_at``, and its
+    candidate must not be able to read the keys off a colleague's review meanwhile.
+    """
+    still_answering = Attempt.objects.filter(
+        session_id=OuterRef(f"{prefix}session_id"),
+        status=AttemptStatus.IN_PROGRESS,
+        deadline__gte=now - SAVE_GRACE,
+    )
     return Q(**{f"{prefix}status": AttemptStatus.SUBMITTED}) & (
         Q(**{f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_SUBMIT})
-        | Q(
-            **{
-                f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_CLOSE,
-                f"{prefix}session__closes_at__lte": now,
-            }
+        | (
+            Q(
+                **{
+                    f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_CLOSE,
+                    f"{prefix}session__closes_at__lte": now,
+                }
+            )
+            & ~Exists(still_answering)
         )
     )
 

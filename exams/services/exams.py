@@ -82,6 +82,16 @@ def exam_check(values: dict[str, Any], rules: list[RuleIn]) -> int:
         )
     if values["max_attempts"] < 1:
         raise ValidationFailed(_("允许作答次数至少为 1。"), field="max_attempts")
+    if (
+        values["kind"] != ExamKind.PRACTICE
+        and values["review_policy"] == ReviewPolicy.AFTER_SUBMIT
+        and values["max_attempts"] > 1
+    ):
+        # The keys of a first attempt would be read before the retake.
+        raise ValidationFailed(
+            _("允许多次作答的正式考试不能交卷后即查看答案，请选择场次结束后可查看或不可查看。"),
+            field="review_policy",
+        )
     max_score = sum(rule.count * rule.points for rule in rules)
     if not 1 <= values["pass_score"] <= max_score:
         raise ValidationFailed(

@@ -145,7 +145,8 @@ def test_staff_member_takes_the_annual_exam_end_to_end(page, output_dir):
     expect(page.locator("#score")).to_have_text("5")
     expect(page.locator("#max-score")).to_have_text("8")
     expect(page.locator("#verdict")).to_have_text("及格")
-    expect(page.get_by_role("link", name="查看答案与解析")).to_be_visible()
+    expect(page.locator("#review-access")).to_have_text("本场考试结束后才能查看答案与解析。")
+    expect(page.get_by_role("button", name="再次作答（还剩 1 次）")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "exam-result.png"), full_page=True)
     attempt.refresh_from_db()
@@ -157,7 +158,9 @@ def test_staff_member_takes_the_annual_exam_end_to_end(page, output_dir):
     )
     assert unsaved(page, attempt.pk) is None
 
-    # The review (allowed right after submit for this exam) and the 错题本 show what went wrong.
+    # Once the session has closed, the review and the 错题本 show what went wrong.
+    services.session_update(session=attempt.session, closes_at=timezone.now())
+    page.reload()
     page.get_by_role("link", name="查看答案与解析").click()
     expect(page.locator("article.review-item")).to_have_count(4)
     wrong = page.locator("article.review-item", has_text=STEMS["judge"])

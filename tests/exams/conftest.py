@@ -73,3 +73,8 @@ def correct_payload(attempt_id: int) -> list[dict[str, Any]]:
 def wrong_keys(kind: str, correct: list[str], options: list[str]) -> list[str]:
     """A wrong answer of the right shape for the item."""
     return [next(key for key in options if key not in correct)]
+
+
+def field_named(body: dict[str, Any]) -> str:
+    """The field a 400 names: a service's ``field``, or the serializer's first field in ``errors``."""
+    return body["field"] if "field" in body else next(iter(body["errors"]))

@@ -12,7 +12,7 @@ from exams import services
 from exams.models import AnswerCorrection, Attempt, AttemptItem, Question, QuestionKind
 from lawplatform.errors import ValidationFailed
 from tests.conftest import token_client
-from tests.exams.conftest import correct_payload
+from tests.exams.conftest import correct_payload, field_named
 from tests.factories import (
     AdminFactory,
     ExamFactory,
@@ -99,7 +99,7 @@ def test_a_judge_question_without_options_gets_true_and_false():
             "options",
             "判断题的选项只能是 T（正确）和 F（错误）。",
         ),
-        ({"stem": "   "}, "stem", None),
+        ({"stem": "   "}, "stem", "stem: 该字段不能为空。"),
     ],
 )
 def test_a_question_that_breaks_a_rule_is_refused_with_a_clear_message_and_nothing_is_stored(
@@ -109,8 +109,7 @@ def test_a_question_that_breaks_a_rule_is_refused_with_a_clear_message_and_nothi
 
     assert response.status_code == 400
     body = response.json()
-    if message is not None:
-        assert (body["field"], body["detail"]) == (field, message)
+    assert (field_named(body), body["detail"]) == (field, message)
     assert Question.objects.count() == 0
 
 

@@ -36,6 +36,8 @@ def travel():
 
 
 def session_for(policy, **exam_fields):
+    if policy == "after_submit" and exam_fields.get("kind", "annual") != "practice":
+        exam_fields.setdefault("max_attempts", 1)  # no retake may follow a review of the keys
     return ExamSessionFactory(
         exam=ExamFactory(review_policy=policy, **exam_fields),
         opens_at=NOW - timedelta(hours=1),
@@ -109,7 +111,7 @@ def test_mistakes_list_wrong_or_blank_answers_once_per_question_only_where_revie
     question_set_active(question_ids=[q.id for q in bank["civil"]], is_active=False)
     user = UserFactory()
     client = token_client(user)
-    open_review = session_for("after_submit", max_attempts=2)
+    open_review = session_for("after_submit")
     waiting = session_for("after_close")
     hidden = session_for("never")
     first = sit(client, open_review, wrong_positions=(1, 3))
@@ -149,7 +151,7 @@ def test_mistakes_list_wrong_or_blank_answers_once_per_question_only_where_revie
 def test_a_question_wrong_twice_appears_once_with_its_count(db, travel):
     question = QuestionFactory(kind=QuestionKind.SINGLE)
     session = session_for(
-        "after_submit", pass_score=1, max_attempts=2, rules=[RuleIn(kind="single", count=1, points=1)]
+        "after_submit", kind="practice", pass_score=1, rules=[RuleIn(kind="single", count=1, points=1)]
     )
     client = token_client(UserFactory())
     sit(client, session, wrong_positions=(1,))

@@ -16,6 +16,7 @@ from exams.eligibility import eligible_candidates, is_eligible, session_eligible
 from exams.models import Exam, ExamRule, ExamSession, LawArea, QuestionKind
 from people.models import User
 from tests.conftest import token_client
+from tests.exams.conftest import field_named
 from tests.factories import (
     AdminFactory,
     DepartmentFactory,
@@ -29,6 +30,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+RETAKE_AFTER_SUBMIT = "允许多次作答的正式考试不能交卷后即查看答案，请选择场次结束后可查看或不可查看。"
 EXAM = {
     "title": "2026年度学法考试",
     "kind": "annual",
@@ -75,22 +77,47 @@ def test_admin_creates_an_exam_with_nested_rules():
     ("overrides", "field", "detail"),
     [
         ({"pass_score": 9}, "pass_score", "及格分应在 1 到满分 8 之间。"),
-        ({"rules": []}, "rules", None),
+        ({"rules": []}, "rules", "rules: 列表不能为空。"),
         (
             {"kind": "practice", "review_policy": "never"},
             "review_policy",
             "练习卷交卷后即可查看答案与解析（after_submit）。",
         ),
-        ({"rules": [{"kind": "single", "count": 0, "points": 1}]}, "rules", None),
+        (
+            {"rules": [{"kind": "single", "count": 0, "points": 1}]},
+            "rules",
+            "rules.count: 请确保该值大于或者等于 1。",
+        ),
+        ({"review_policy": "after_submit"}, "review_policy", RETAKE_AFTER_SUBMIT),
+        (
+            {"kind": "qualification", "review_policy": "after_submit", "max_attempts": 3},
+            "review_policy",
+            RETAKE_AFTER_SUBMIT,
+        ),
     ],
 )
 def test_an_exam_that_breaks_a_rule_is_refused_and_nothing_is_stored(overrides, field, detail):
     response = token_client(AdminFactory()).post("/api/v1/exams/", {**EXAM, **overrides}, format="json")
 
     assert response.status_code == 400
-    if detail:
-        assert (response.json()["field"], response.json()["detail"]) == (field, detail)
+    assert (field_named(response.json()), response.json()["detail"]) == (field, detail)
     assert Exam.objects.count() == ExamRule.objects.count() == 0
+
+
+@pytest.mark.parametrize(("kind", "max_attempts"), [("practice", 3), ("annual", 1), ("qualification", 1)])
+def test_after_submit_review_is_allowed_where_no_retake_can_follow_it(kind, max_attempts):
+    response = token_client(AdminFactory()).post(
+        "/api/v1/exams/",
+        {**EXAM, "kind": kind, "review_policy": "after_submit", "max_attempts": max_attempts},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["kind"], response.json()["review_policy"], response.json()["max_attempts"]) == (
+        kind,
+        "after_submit",
+        max_attempts,
+    )
 
 
 def test_exams_and_sessions_are_written_by_administrators_only():

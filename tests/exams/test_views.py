@@ -329,7 +329,8 @@ def test_submit_grades_and_shows_the_result(client, bank, travel):
     assert '<span id="max-score">8</span>' in page
     assert '<p class="verdict ok" id="verdict">及格</p>' in page
     assert "5 分及格" in page
-    assert f'<a class="button primary" href="/exams/attempts/{attempt.pk}/review/">查看答案与解析</a>' in page
+    assert '<p class="muted">本场考试结束后才能查看答案与解析。</p>' in page
+    assert f'href="/exams/attempts/{attempt.pk}/review/"' not in page
     assert "再次作答（还剩 1 次）" in page
     attempt.refresh_from_db()
     assert (attempt.status, attempt.score, attempt.passed) == ("submitted", Decimal("5.0"), True)
@@ -377,7 +378,7 @@ def test_result_and_review_say_clearly_when_the_policy_does_not_allow_review(
 
 def test_review_shows_my_keys_the_correct_keys_explanation_and_law_reference(client, bank, travel):
     user = UserFactory()
-    attempt = start(user, open_session())
+    attempt = start(user, open_session(review_policy=ReviewPolicy.AFTER_SUBMIT, max_attempts=1))
     single, second, multiple, judge = items_of(attempt)
     save(user, attempt, {single.pk: single.correct, multiple.pk: ["A"], judge.pk: ["F"]})
     submit(user, attempt)
@@ -425,7 +426,12 @@ def test_mistakes_lists_my_wrong_answers_filterable_by_law_area(client, bank, tr
         RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CIVIL_CODE, count=1, points=2),
         RuleIn(kind=QuestionKind.JUDGE, count=1, points=1),
     ]
-    attempt = start(user, open_session("三月考试", rules=rules, pass_score=1))
+    attempt = start(
+        user,
+        open_session(
+            "三月考试", rules=rules, pass_score=1, review_policy=ReviewPolicy.AFTER_SUBMIT, max_attempts=1
+        ),
+    )
     constitution, civil, judge = items_of(attempt)
     save(
         user, attempt, {constitution.pk: wrong(constitution), civil.pk: wrong(civil), judge.pk: judge.correct}
@@ -436,7 +442,19 @@ def test_mistakes_lists_my_wrong_answers_filterable_by_law_area(client, bank, tr
     )
     submit(user, hidden)
     someone_else = UserFactory()
-    submit(someone_else, start(someone_else, open_session("别人的考试", rules=rules, pass_score=1)))
+    submit(
+        someone_else,
+        start(
+            someone_else,
+            open_session(
+                "别人的考试",
+                rules=rules,
+                pass_score=1,
+                review_policy=ReviewPolicy.AFTER_SUBMIT,
+                max_attempts=1,
+            ),
+        ),
+    )
     client = logged_in(client, user)
 
     page = html(client.get("/exams/mistakes/"))
@@ -659,7 +677,7 @@ def test_navigation_links_my_exams_and_mistakes(client, travel):
 def test_no_page_shows_a_correct_key_or_an_explanation_while_an_attempt_is_in_progress(client, bank, travel):
     user = UserFactory()
     ExamFactory(title="法律知识练习", kind=ExamKind.PRACTICE, review_policy=ReviewPolicy.AFTER_SUBMIT)
-    attempt = start(user, open_session(review_policy=ReviewPolicy.AFTER_SUBMIT))
+    attempt = start(user, open_session(review_policy=ReviewPolicy.AFTER_SUBMIT, max_attempts=1))
     items = items_of(attempt)
     save(user, attempt, {items[0].pk: wrong(items[0])})
     client = logged_in(client, user)

@@ -46,7 +46,8 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
 
 class ExamFactory(factory.django.DjangoModelFactory):
-    """An annual exam: 2 single (2 points each) + 1 multiple (3) + 1 judge (1) = 8 points, pass 5."""
+    """An annual exam: 2 single (2 points each) + 1 multiple (3) + 1 judge (1) = 8 points, pass 5;
+    two attempts, keys shown once the session has closed."""
 
     class Meta:
         model = Exam
@@ -56,7 +57,7 @@ class ExamFactory(factory.django.DjangoModelFactory):
     duration_minutes = 60
     pass_score = 5
     max_attempts = 2
-    review_policy = ReviewPolicy.AFTER_SUBMIT
+    review_policy = ReviewPolicy.AFTER_CLOSE
     shuffle_options = True
     partial_credit = False
     rules = factory.LazyFunction(
