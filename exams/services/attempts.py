@@ -17,7 +17,9 @@ Submits lock the attempt row ``FOR UPDATE``; a save's guarded write reads it ``F
 KEY SHARE`` on PostgreSQL, so it waits for a submit in progress and then sees the
 attempt submitted (on SQLite a statement is atomic and writers are serialised).
 So an acknowledged save is always among the graded answers, and no save lands
-after submit.
+after submit. A save writes, and so locks, its answer rows in item order (sorted
+before the statement, ``ORDER BY`` in it), so two saves of the same items — two tabs,
+a resent batch — wait for each other instead of deadlocking.
 
 The deadline is the server's: ``min(started_at + duration, session.closes_at)``
 plus any extra time. Saves are accepted until ``deadline + SAVE_GRACE``; after
@@ -325,6 +327,8 @@ def _attempt_create(
     )
 
 
+# Every concrete column of AttemptItem but the id, with the type ``jsonb_to_recordset``
+# reads it as (a test holds this list to the model).
 ITEM_COLUMNS = [
     ("attempt_id", "bigint"),
     ("position", "integer"),
@@ -337,6 +341,7 @@ ITEM_COLUMNS = [
     ("explanation", "text"),
     ("law_reference", "text"),
     ("category", "text"),
+    ("earned", "numeric"),  # null until graded: no item carries it at start
 ]
 
 
@@ -464,7 +469,7 @@ def _attempt_for_save(*, attempt_id: int, candidate_id: int) -> tuple[str, datet
 
 
 def _checked_answers(answers: Sequence[AnswerIn], index: dict[str, Any]) -> list[tuple[int, str]]:
-    """``(item id, keys as JSON)`` for each answer, or ``InvalidAnswer`` naming the item."""
+    """``(item id, keys as JSON)`` for each answer, by item id; or ``InvalidAnswer`` naming the item."""
     rows: list[tuple[int, str]] = []
     seen: set[int] = set()
     for answer in answers:
@@ -489,11 +494,16 @@ def _checked_answers(answers: Sequence[AnswerIn], index: dict[str, Any]) -> list
                 _("第 %(item)s 题是单选或判断题，只能选一个答案。") % {"item": answer.item}, field="answers"
             )
         rows.append((answer.item, json.dumps(keys)))
-    return rows
+    return sorted(rows)
 
 
 def _upsert_answers(*, attempt_id: int, rows: list[tuple[int, str]], now: datetime) -> int:
-    """Write the answers if the attempt is still open; returns how many rows were written (0: closed)."""
+    """Write the answers if the attempt is still open; returns how many rows were written (0: closed).
+
+    The rows go in (and their answer rows are locked) in item order, whatever order the
+    client sent them in: two saves of the same items in opposite orders, each locking
+    one row the other wants next, would deadlock on PostgreSQL.
+    """
     quote = connection.ops.quote_name
     postgres = connection.vendor == "postgresql"
     values = ", ".join(["(%s, %s)"] * len(rows))
@@ -506,6 +516,7 @@ def _upsert_answers(*, attempt_id: int, rows: list[tuple[int, str]], now: dateti
         f"SELECT %s, v.item_id, {'CAST(v.keys AS jsonb)' if postgres else 'v.keys'}, %s FROM v "
         f"WHERE EXISTS (SELECT 1 FROM {quote(Attempt._meta.db_table)} "
         f"WHERE id = %s AND status = %s AND deadline >= %s{' FOR KEY SHARE' if postgres else ''}) "
+        "ORDER BY v.item_id "
         f"ON CONFLICT (item_id) DO UPDATE SET {quote('keys')} = excluded.{quote('keys')}, "
         "saved_at = excluded.saved_at RETURNING item_id"
     )

@@ -21,6 +21,7 @@ from exams.models import (
     ReviewPolicy,
 )
 from exams.pools import bank_changed
+from exams.services.attempts import ITEM_COLUMNS
 from tests.conftest import token_client
 from tests.exams.conftest import correct_payload, statements
 from tests.factories import (
@@ -210,6 +211,27 @@ def test_someone_elses_attempt_is_404_on_every_endpoint(bank, travel):
     assert other.get(f"{base}/review/").status_code == 404
     assert AttemptAnswer.objects.count() == 0
     assert Attempt.objects.get().status == AttemptStatus.IN_PROGRESS
+
+
+def test_the_postgresql_paper_insert_names_every_column_of_an_item_but_its_id():
+    """``_insert_items`` lists the columns by hand (PostgreSQL only): a field added to the model
+    and missing here would be left at its database default on PostgreSQL alone."""
+    record_type = {
+        "ForeignKey": "bigint",
+        "PositiveSmallIntegerField": "integer",
+        "CharField": "text",
+        "TextField": "text",
+        "JSONField": "jsonb",
+        "DecimalField": "numeric",
+    }
+    model_columns = {
+        field.column: record_type[field.get_internal_type()]
+        for field in AttemptItem._meta.concrete_fields
+        if not field.primary_key
+    }
+
+    assert dict(ITEM_COLUMNS) == model_columns
+    assert len(ITEM_COLUMNS) == len(model_columns) == 12
 
 
 def test_shuffling_changes_option_order_never_keys(bank):

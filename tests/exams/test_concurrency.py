@@ -145,3 +145,37 @@ def test_two_tabs_starting_at_once_get_one_attempt():
     assert {result.attempt.pk for result in results} == {Attempt.objects.get().pk}
     assert sorted(result.created for result in results) == [False, True]
     assert results[0].items == results[1].items
+
+
+def test_two_tabs_saving_the_same_items_in_opposite_orders_never_deadlock():
+    """Each save locks its answer rows in item order: were they locked in the order the client sent
+    them, two batches of the same items in opposite orders would deadlock on PostgreSQL (a 500)."""
+    QuestionFactory.create_batch(30, kind=QuestionKind.MULTIPLE)
+    session = ExamSessionFactory(
+        exam=ExamFactory(pass_score=1, rules=[RuleIn(kind=QuestionKind.MULTIPLE, count=30, points=1)])
+    )
+    user = UserFactory()
+    attempt_id = services.attempt_start(session_id=session.pk, candidate=user, now=timezone.now()).attempt.pk
+    items = list(AttemptItem.objects.filter(attempt_id=attempt_id).values_list("id", flat=True))
+    saved = {"forward": 0, "backward": 0}
+
+    def tab(name: str, order: list[int], keys: list[str]) -> Callable[[], None]:
+        def save_rounds() -> None:
+            for _n in range(ROUNDS * 2):
+                result = services.attempt_answers_save(
+                    attempt_id=attempt_id,
+                    candidate=user,
+                    answers=[AnswerIn(item=item, keys=keys) for item in order],
+                    now=timezone.now(),
+                )
+                saved[name] += result.saved
+
+        return save_rounds
+
+    errors = in_threads(tab("forward", items, ["A"]), tab("backward", items[::-1], ["B"]))
+
+    assert errors == []
+    assert saved == {"forward": ROUNDS * 2 * 30, "backward": ROUNDS * 2 * 30}
+    stored = list(AttemptAnswer.objects.filter(attempt_id=attempt_id).values_list("keys", flat=True))
+    assert len(stored) == 30
+    assert stored in ([["A"]] * 30, [["B"]] * 30)  # one statement is all or nothing, so one batch wins whole
