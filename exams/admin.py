@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lawplatform.errors import ValidationFailed
+from lawplatform.errors import DomainError, ValidationFailed
 
 from . import bank_io, services
 from .models import (
@@ -240,6 +240,21 @@ class ExamRuleInline(admin.TabularInline):
     fields = ["position", "kind", "category", "count", "points"]
 
 
+class ExamForm(forms.ModelForm):
+    class Meta:
+        model = Exam
+        fields = services.EXAM_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is not None and not self.errors:
+            try:
+                services.exam_check_grading_change(exam=self.instance, values=data)
+            except DomainError as refusal:
+                self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+        return data
+
+
 @admin.register(Exam)
 class ExamAdmin(admin.ModelAdmin):
     list_display = [
@@ -254,17 +269,23 @@ class ExamAdmin(admin.ModelAdmin):
     list_filter = ["kind", "review_policy"]
     search_fields = ["title"]
     inlines = [ExamRuleInline]
+    form = ExamForm
     readonly_fields = ["max_score"]
 
     def save_model(self, request: HttpRequest, obj: Exam, form: Any, change: bool) -> None:
+        # A change is written by exam_update in save_related, once the new rules are saved.
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        # Recompute the maximum score from the rules just saved (and check them once more).
-        services.exam_update(exam=form.instance)
+        # The settings through the service, which checks them against the rules just saved
+        # and recomputes the maximum score.
+        services.exam_update(
+            exam=Exam.objects.get(pk=form.instance.pk),
+            **{name: form.cleaned_data[name] for name in services.EXAM_FIELDS},
+        )
 
 
 class ExamSessionForm(forms.ModelForm):

@@ -47,9 +47,16 @@ class NoPracticeExam(Conflict):
     code = "no_practice_exam"
 
 
+class GradingLocked(Conflict):
+    """How an exam grades (pass score, partial credit) cannot change once attempts were graded by it."""
+
+    code = "grading_locked"
+
+
 __all__ = [
     "AttemptClosed",
     "BankInsufficient",
+    "GradingLocked",
     "InvalidAnswer",
     "NoAttemptsLeft",
     "NoPracticeExam",

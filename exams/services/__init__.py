@@ -12,6 +12,7 @@ Exams and sessions (``services/exams.py``)
                 review_policy="after_close", shuffle_options=True, partial_credit=False, actor=None) -> Exam
     exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
     exam_check(values: dict, rules: list[RuleIn]) -> int   (max score; ValidationFailed naming the field)
+    exam_check_grading_change(*, exam, values: dict) -> None  (GradingLocked once attempts are submitted)
     exam_bank_shortfalls(exam) -> list[str]
     session_schedule(*, exam, title, opens_at, closes_at, departments=(), enforcement_officers_only=False,
                      actor=None) -> ExamSession
@@ -60,6 +61,7 @@ from .exams import (
     RuleIn,
     exam_bank_shortfalls,
     exam_check,
+    exam_check_grading_change,
     exam_create,
     exam_rule_specs,
     exam_update,
@@ -104,6 +106,7 @@ __all__ = [
     "attempts_submit_overdue",
     "exam_bank_shortfalls",
     "exam_check",
+    "exam_check_grading_change",
     "exam_create",
     "exam_rule_specs",
     "exam_update",

@@ -14,8 +14,18 @@ from lawplatform.errors import ValidationFailed
 from people.models import Department, User
 
 from ..eligibility import session_eligible_q
-from ..errors import BankInsufficient, NotEligible
-from ..models import Exam, ExamKind, ExamRule, ExamSession, LawArea, QuestionKind, ReviewPolicy
+from ..errors import BankInsufficient, GradingLocked, NotEligible
+from ..models import (
+    Attempt,
+    AttemptStatus,
+    Exam,
+    ExamKind,
+    ExamRule,
+    ExamSession,
+    LawArea,
+    QuestionKind,
+    ReviewPolicy,
+)
 from ..pools import RuleSpec, blueprint_shortfalls, rule_pools
 
 MAX_DURATION_MINUTES = 24 * 60
@@ -29,6 +39,8 @@ EXAM_FIELDS = [
     "shuffle_options",
     "partial_credit",
 ]
+# What decides the score or the verdict of a submitted attempt: fixed once an attempt was graded.
+GRADING_FIELDS = ("pass_score", "partial_credit")
 # A practice exam's standing session: open to everyone for this long.
 PRACTICE_WINDOW = timedelta(days=365 * 100)
 
@@ -132,15 +144,41 @@ def exam_create(
     return exam
 
 
+def exam_check_grading_change(*, exam: Exam, values: dict[str, Any]) -> None:
+    """Refuse (``GradingLocked``, naming the field) a new pass score or partial-credit rule for an
+    exam with submitted attempts: their scores and ``passed`` flags were decided by the old ones.
+
+    ``values`` holds the exam's settings as they would be; they are compared with the stored row.
+    """
+    stored = Exam.objects.filter(pk=exam.pk).values(*GRADING_FIELDS).first()
+    if stored is None:
+        return
+    changed = [name for name in GRADING_FIELDS if name in values and values[name] != stored[name]]
+    if not changed:
+        return
+    if Attempt.objects.filter(session__exam_id=exam.pk, status=AttemptStatus.SUBMITTED).exists():
+        label = str(Exam._meta.get_field(changed[0]).verbose_name)
+        raise GradingLocked(
+            _("本试卷已有考生交卷，不能再修改“%(field)s”：已评定的成绩和是否及格会与新设置不符。")
+            % {"field": label},
+            field=changed[0],
+        )
+
+
 @transaction.atomic
 def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any) -> Exam:
-    """Change an exam's settings and/or replace its rules. Papers already drawn are unaffected."""
+    """Change an exam's settings and/or replace its rules. Papers already drawn are unaffected.
+
+    The pass score and partial credit cannot change once an attempt of the exam is submitted
+    (see :func:`exam_check_grading_change`).
+    """
     allowed = set(EXAM_FIELDS)
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationFailed(
             _("不能修改字段：%(f)s。") % {"f": "、".join(sorted(unknown))}, field=sorted(unknown)[0]
         )
+    exam_check_grading_change(exam=exam, values=changes)
     cleaned = (
         _check_rules(rules)
         if rules is not None

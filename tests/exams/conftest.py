@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exams import pools
-from exams.models import LawArea, QuestionKind
+from exams.models import Exam, LawArea, QuestionKind
 from tests.factories import QuestionFactory
 
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
@@ -78,3 +79,27 @@ def wrong_keys(kind: str, correct: list[str], options: list[str]) -> list[str]:
 def field_named(body: dict[str, Any]) -> str:
     """The field a 400 names: a service's ``field``, or the serializer's first field in ``errors``."""
     return body["field"] if "field" in body else next(iter(body["errors"]))
+
+
+def graded_exam(*, now: datetime, **exam_fields: Any) -> Exam:
+    """The default exam with one submitted attempt (5 of 8 points, pass 5) and one in progress."""
+    from exams import services
+    from tests.factories import ExamFactory, ExamSessionFactory, UserFactory
+
+    QuestionFactory.create_batch(2, kind=QuestionKind.SINGLE)
+    QuestionFactory(kind=QuestionKind.MULTIPLE)
+    QuestionFactory(kind=QuestionKind.JUDGE)
+    session = ExamSessionFactory(
+        exam=ExamFactory(**exam_fields), opens_at=now, closes_at=now + timedelta(days=1)
+    )
+    submitted, sitting = UserFactory(), UserFactory()
+    attempt = services.attempt_start(session_id=session.pk, candidate=submitted, now=now).attempt
+    services.attempt_answers_save(
+        attempt_id=attempt.pk,
+        candidate=submitted,
+        answers=[services.AnswerIn(item=a["item"], keys=a["keys"]) for a in correct_payload(attempt.pk)[1:3]],
+        now=now,
+    )
+    services.attempt_submit(attempt_id=attempt.pk, candidate=submitted, now=now)
+    services.attempt_start(session_id=session.pk, candidate=sitting, now=now)
+    return session.exam

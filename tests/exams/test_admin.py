@@ -6,9 +6,11 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from exams.models import Attempt, Exam, ExamSession, Question, QuestionImport, QuestionKind
 from lawplatform.spreadsheets import xlsx_bytes
+from tests.exams.conftest import graded_exam
 from tests.exams.test_bank_io import GOOD_ROWS, HEADERS
 from tests.factories import ExamFactory, QuestionFactory, UserFactory
 
@@ -150,3 +152,44 @@ def test_attempts_are_read_only_in_the_admin(admin_client, bank):
     assert page.status_code == 200
     assert post.status_code == 403
     assert Attempt.objects.get().score is None
+
+
+def test_the_admin_refuses_a_new_pass_score_once_an_attempt_is_submitted_and_changes_nothing(admin_client):
+    exam = graded_exam(now=timezone.now())
+    rules = list(exam.rules.order_by("position"))
+    data = {
+        "title": exam.title,
+        "kind": exam.kind,
+        "duration_minutes": str(exam.duration_minutes),
+        "pass_score": "6",
+        "max_attempts": str(exam.max_attempts),
+        "review_policy": exam.review_policy,
+        "shuffle_options": "on",
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": str(len(rules)),
+        "rules-MIN_NUM_FORMS": "1",
+        "rules-MAX_NUM_FORMS": "1000",
+    }
+    for n, rule in enumerate(rules):
+        data |= {
+            f"rules-{n}-id": str(rule.pk),
+            f"rules-{n}-exam": str(exam.pk),
+            f"rules-{n}-position": str(rule.position),
+            f"rules-{n}-kind": rule.kind,
+            f"rules-{n}-category": rule.category,
+            f"rules-{n}-count": str(rule.count),
+            f"rules-{n}-points": str(rule.points),
+        }
+    url = reverse("admin:exams_exam_change", args=[exam.pk])
+    before = Exam.objects.values().get(pk=exam.pk)
+
+    refused = admin_client.post(url, data)
+    renamed = admin_client.post(url, {**data, "pass_score": "5", "title": "年度考试（改名）"})
+
+    assert refused.status_code == 200
+    assert (
+        "本试卷已有考生交卷，不能再修改“及格分”：已评定的成绩和是否及格会与新设置不符。".encode()
+        in refused.content
+    )
+    assert renamed.status_code == 302
+    assert Exam.objects.values().get(pk=exam.pk) == {**before, "title": "年度考试（改名）"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,10 +14,11 @@ from hypothesis import strategies as st
 
 from exams import services
 from exams.eligibility import eligible_candidates, is_eligible, session_eligible_q
-from exams.models import Exam, ExamRule, ExamSession, LawArea, QuestionKind
+from exams.errors import GradingLocked
+from exams.models import Attempt, Exam, ExamRule, ExamSession, LawArea, QuestionKind
 from people.models import User
 from tests.conftest import token_client
-from tests.exams.conftest import field_named
+from tests.exams.conftest import field_named, graded_exam
 from tests.factories import (
     AdminFactory,
     DepartmentFactory,
@@ -117,6 +119,44 @@ def test_after_submit_review_is_allowed_where_no_retake_can_follow_it(kind, max_
         kind,
         "after_submit",
         max_attempts,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "label"),
+    [
+        ({"pass_score": 6}, "pass_score", "及格分"),
+        ({"partial_credit": True}, "partial_credit", "多选题少选得半分"),
+    ],
+)
+def test_how_an_exam_grades_cannot_change_once_an_attempt_is_submitted(change, field, label):
+    exam = graded_exam(now=NOW)
+    before = Exam.objects.values().get(pk=exam.pk)
+
+    with pytest.raises(GradingLocked) as refused:
+        services.exam_update(exam=exam, **change)
+
+    assert (refused.value.code, refused.value.field, refused.value.message) == (
+        "grading_locked",
+        field,
+        f"本试卷已有考生交卷，不能再修改“{label}”：已评定的成绩和是否及格会与新设置不符。",
+    )
+    assert Exam.objects.values().get(pk=exam.pk) == before
+    graded = Attempt.objects.get(status="submitted")
+    assert (graded.score, graded.passed) == (Decimal("5.0"), True)
+
+
+def test_an_exam_without_a_submitted_attempt_takes_a_new_pass_score_and_a_graded_one_a_new_title():
+    fresh = ExamFactory()
+    graded = graded_exam(now=NOW)
+
+    services.exam_update(exam=fresh, pass_score=6, partial_credit=True)
+    services.exam_update(exam=graded, title="2026年度学法考试（修订）", pass_score=5, partial_credit=False)
+
+    assert Exam.objects.values_list("pass_score", "partial_credit").get(pk=fresh.pk) == (6, True)
+    assert Exam.objects.values_list("title", "pass_score").get(pk=graded.pk) == (
+        "2026年度学法考试（修订）",
+        5,
     )
 
 
