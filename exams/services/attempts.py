@@ -609,16 +609,24 @@ def _submit_overdue_batch(*, now: datetime, candidate: User | None) -> int:
 
 
 def _close_attempts(attempts: list[Attempt], *, exam_of: dict[int, Exam], now: datetime, auto: bool) -> None:
-    """Grade locked, in-progress attempts and mark them submitted (three statements for one attempt)."""
+    """Grade locked, in-progress attempts and mark them submitted (three statements for one attempt).
+
+    An attempt is submitted no earlier than the last save it grades: a save that read the
+    clock after the submit did, but wrote before the submit took the lock, is graded, and
+    ``submitted_at`` moves up to its ``saved_at``.
+    """
     ids = [attempt.pk for attempt in attempts]
     rows = (
         AttemptItem.objects.filter(attempt_id__in=ids)
         .order_by()
-        .values_list("id", "attempt_id", "kind", "points", "correct", "answer__keys")
+        .values_list("id", "attempt_id", "kind", "points", "correct", "answer__keys", "answer__saved_at")
     )
     totals: dict[int, Decimal] = defaultdict(Decimal)
+    submitted_at: dict[int, datetime] = defaultdict(lambda: now)
     graded: list[AttemptItem] = []
-    for item_id, attempt_id, kind, points, correct, keys in rows:
+    for item_id, attempt_id, kind, points, correct, keys, saved_at in rows:
+        if saved_at is not None and saved_at > submitted_at[attempt_id]:
+            submitted_at[attempt_id] = saved_at
         earned = grade_item(
             kind=kind,
             correct=correct,
@@ -632,7 +640,7 @@ def _close_attempts(attempts: list[Attempt], *, exam_of: dict[int, Exam], now: d
         attempt.score = totals[attempt.pk]
         attempt.passed = is_passed(score=attempt.score, pass_score=exam_of[attempt.pk].pass_score)
         attempt.status = AttemptStatus.SUBMITTED
-        attempt.submitted_at = now
+        attempt.submitted_at = submitted_at[attempt.pk]
         attempt.auto_submitted = auto
     if len(attempts) == 1:
         attempt = attempts[0]
@@ -640,7 +648,7 @@ def _close_attempts(attempts: list[Attempt], *, exam_of: dict[int, Exam], now: d
             score=attempt.score,
             passed=attempt.passed,
             status=attempt.status,
-            submitted_at=now,
+            submitted_at=attempt.submitted_at,
             auto_submitted=auto,
         )
     else:
