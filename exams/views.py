@@ -256,11 +256,12 @@ def mistakes(request: HttpRequest) -> HttpResponse:
     if category not in LawArea.values:
         category = ""
     labels = dict(LawArea.choices)
+    user, now = _me(request), timezone.now()
+    # The wrong answers of an attempt past its deadline belong in the list.
+    services.attempts_submit_overdue(now=now, candidate=user)
     items = [
         (mistake, labels.get(mistake.category, mistake.category))
-        for mistake in selectors.mistakes_for_user(
-            user=_me(request), now=timezone.now(), category=category or None
-        )
+        for mistake in selectors.mistakes_for_user(user=user, now=now, category=category or None)
     ]
     context = {"items": items, "category": category, "categories": LawArea.choices}
     return render(request, "exams/mistakes.html", context)

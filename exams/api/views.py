@@ -480,11 +480,14 @@ class MistakesView(APIView):
         parameters=[OpenApiParameter("category", str, enum=LawArea.values, description="Law area.")],
         responses={200: MistakeSerializer(many=True)},
         description="My 错题本: each question I answered wrongly or left blank in a submitted attempt whose "
-        "review policy allows it, once, with my latest answer, the correct keys, explanation and law reference.",
+        "review policy allows it, once, with my latest answer, the correct keys, explanation and law reference. "
+        "My attempts past their deadline are submitted first.",
     )
     def get(self, request: Request) -> Response:
+        user, now = _user(request), timezone.now()
+        services.attempts_submit_overdue(now=now, candidate=user)
         mistakes = selectors.mistakes_for_user(
-            user=_user(request), now=timezone.now(), category=request.query_params.get("category") or None
+            user=user, now=now, category=request.query_params.get("category") or None
         )
         return Response(MistakeSerializer(mistakes, many=True).data)
 

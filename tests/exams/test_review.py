@@ -10,7 +10,15 @@ import time_machine
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from exams.models import Attempt, AttemptExtraTime, AttemptItem, AttemptStatus, ExamSession, QuestionKind
+from exams.models import (
+    SAVE_GRACE,
+    Attempt,
+    AttemptExtraTime,
+    AttemptItem,
+    AttemptStatus,
+    ExamSession,
+    QuestionKind,
+)
 from exams.services import question_set_active
 from tests.conftest import token_client
 from tests.exams.conftest import correct_payload
@@ -162,6 +170,24 @@ def test_a_question_wrong_twice_appears_once_with_its_count(db, travel):
     assert [(m["question"], m["wrong_count"], m["last_attempt"]) for m in mistakes] == [
         (question.id, 2, second["id"])
     ]
+
+
+def test_mistakes_include_an_attempt_past_its_deadline_submitted_on_the_way(bank, travel):
+    session = session_for("after_submit")
+    client = token_client(UserFactory())
+    body = client.post(f"/api/v1/exam-sessions/{session.id}/attempts/").json()
+    answers = correct_payload(body["id"])[1:]  # the first item left blank
+    client.put(f"/api/v1/attempts/{body['id']}/answers/", {"answers": answers}, format="json")
+    travel.move_to(NOW + timedelta(minutes=60) + SAVE_GRACE + timedelta(seconds=1))
+
+    mistakes = client.get("/api/v1/mistakes/").json()
+
+    first = AttemptItem.objects.get(pk=body["items"][0]["id"])
+    assert [(m["question"], m["your_keys"], m["last_attempt"]) for m in mistakes] == [
+        (first.question_id, [], body["id"])
+    ]
+    attempt = Attempt.objects.get(pk=body["id"])
+    assert (attempt.status, attempt.auto_submitted, attempt.score) == ("submitted", True, Decimal("6.0"))
 
 
 # Practice

@@ -484,6 +484,21 @@ def test_mistakes_lists_my_wrong_answers_filterable_by_law_area(client, bank, tr
     assert "共 2 道错题" in html(client.get("/exams/mistakes/", {"category": "nonsense"}))
 
 
+def test_mistakes_include_an_attempt_past_its_deadline_submitted_on_the_way(client, bank, travel):
+    user = UserFactory()
+    attempt = start(user, open_session(review_policy=ReviewPolicy.AFTER_SUBMIT, max_attempts=1))
+    first = items_of(attempt)[0]
+    save(user, attempt, {first.pk: wrong(first)})
+    travel.move_to(attempt.deadline + SAVE_GRACE + timedelta(seconds=1))
+
+    page = html(logged_in(client, user).get("/exams/mistakes/"))
+
+    assert "共 4 道错题" in page
+    assert f"你的答案：{wrong(first)[0]}</span>" in block(page, f"mistake-{first.question_id}")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.auto_submitted, attempt.score) == ("submitted", True, Decimal("0.0"))
+
+
 # ---------------------------------------------------------------- practice
 
 
