@@ -63,9 +63,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(data, dict) and "detail" in data:
         data = {"detail": str(data["detail"]), "code": getattr(data["detail"], "code", exc.default_code)}
     else:
-        data = {"detail": _first_message(data), "code": "invalid", "errors": data}
+        data = {
+            "detail": _first_message(data),
+            "code": "invalid",
+            "field": _first_field(data),
+            "errors": data,
+        }
     response.data = data
     return response
+
+
+def _first_field(errors: Any) -> str:
+    if isinstance(errors, dict) and errors:
+        first = next(iter(errors))
+        return "" if first == "non_field_errors" else str(first)
+    return ""
 
 
 def _first_message(errors: Any, prefix: str = "") -> str:

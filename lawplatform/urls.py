@@ -24,6 +24,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("courses.api.urls")),
 ]
 
+handler404 = "lawplatform.views.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from people.scope import is_exam_admin, is_leader
 
@@ -16,3 +18,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "tasks": home_tasks(request.user),
     }
     return render(request, "home.html", context)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: JSON under /api/ (as every API error is), the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。"), "code": "not_found"}, status=404)
+    return page_not_found(request, exception or Exception())

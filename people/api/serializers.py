@@ -76,6 +76,7 @@ class StaffSerializer(serializers.ModelSerializer):
             "leader_of",
             "is_exam_admin",
         ]
+        extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
     def to_representation(self, instance: User) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -197,3 +197,29 @@ def test_guessing_passwords_at_the_token_endpoint_is_throttled(api_client, setti
     )
     assert again.status_code == 429
     assert again.json()["code"] == "throttled"
+
+
+def test_staff_without_a_name_is_refused_naming_the_field():
+    admin = AdminFactory()
+    before = User.objects.count()
+    response = token_client(admin).post(
+        "/api/v1/staff/", {"username": "noname", "department": None}, format="json"
+    )
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("invalid", "name")
+    assert User.objects.count() == before
+
+
+def test_an_unknown_api_address_answers_json_404(api_client):
+    response = api_client.get("/api/v1/attempts/%C2%84/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
+
+
+def test_pages_are_at_most_a_thousand_rows_and_huge_offsets_are_the_end():
+    admin = AdminFactory()
+    client = token_client(admin)
+    huge = client.get("/api/v1/departments/?limit=18446744073709551617&offset=99999999999999999999")
+    assert huge.status_code == 200
+    assert huge.json()["results"] == []
+    assert "limit=1000" in (huge.json()["previous"] or "")
