@@ -329,6 +329,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "kind": {"choices": ActivityKind.choices},
             "law_area": {"choices": [("", ""), *LawArea.choices]},
+            "hours": {"required": True},
         }
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
+import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -21,7 +23,7 @@ from people.models import User
 from people.scope import visible_departments
 
 from .. import selectors, services
-from ..models import StudyPlan
+from ..models import StudyActivity, StudyPlan
 from ..throttling import SIGN_IN_THROTTLE_SCOPE
 from .serializers import (
     ActivitySerializer,
@@ -79,6 +81,8 @@ def me(request: Request) -> User:
 
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     """Law courses, each with the asking person's progress. Administrators edit them in the admin."""
+
+    lookup_value_regex = r"\d+"
 
     serializer_class = CourseSerializer
     filterset_fields = ["law_area"]
@@ -155,6 +159,8 @@ def course_detail_data(course: Any, user: User) -> dict[str, Any]:
 class LessonViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A lesson to read, and the heartbeats that credit the reading time."""
 
+    lookup_value_regex = r"\d+"
+
     serializer_class = LessonSerializer
 
     def get_object(self) -> Any:
@@ -224,6 +230,7 @@ class StudyPlanViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    lookup_value_regex = r"\d+"
     """Annual study plans. Administrators write them; everyone reads the plans that apply to them.
 
     Every plan must require a Constitution course (`code`: `constitution_required`).
@@ -274,7 +281,9 @@ class StudyPlanViewSet(
                 for entry in plan.entries.all()
             ],
         }
-        data = StudyPlanInSerializer(data={**current, **dict(request.data)})
+        if not isinstance(request.data, Mapping):
+            raise ValidationFailed(_("请求体应为 JSON 对象。"))
+        data = StudyPlanInSerializer(data={**current, **request.data})
         data.is_valid(raise_exception=True)
         self._save(plan, data.validated_data)
         return Response(StudyPlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
@@ -326,6 +335,8 @@ class MyStudyHoursView(APIView):
 class StudyHoursViewSet(viewsets.GenericViewSet):
     """Study hours of the people you may see: leaders their subtrees, administrators everyone."""
 
+    lookup_value_regex = r"\d+"
+
     serializer_class = StaffHoursSerializer
 
     def get_queryset(self) -> Any:
@@ -363,13 +374,27 @@ class StudyHoursViewSet(viewsets.GenericViewSet):
 # ---------------------------------------------------------------- activities
 
 
+class ActivityFilter(django_filters.FilterSet):
+    held_on__year = django_filters.NumberFilter(
+        field_name="held_on", lookup_expr="year", min_value=1, max_value=9999, decimal_places=0
+    )
+    held_on__gte = django_filters.DateFilter(field_name="held_on", lookup_expr="gte")
+    held_on__lte = django_filters.DateFilter(field_name="held_on", lookup_expr="lte")
+
+    class Meta:
+        model = StudyActivity
+        fields = ["kind"]
+
+
 class ActivityViewSet(viewsets.ModelViewSet):
     """学法活动: 会前学法, 法治讲堂, 普法活动. Administrators record them and their attendees."""
+
+    lookup_value_regex = r"\d+"
 
     serializer_class = ActivitySerializer
     permission_classes = [IsExamAdminOrReadOnly]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = {"kind": ["exact"], "held_on": ["year", "gte", "lte"]}
+    filterset_class = ActivityFilter
 
     def get_queryset(self) -> Any:
         return selectors.activity_list_for_user(user=self.request.user)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from courses.models import ActivityAttendance, LessonProgress, StudyHoursEntry, StudyPlan
+from courses.models import ActivityAttendance, LessonProgress, StudyActivity, StudyHoursEntry, StudyPlan
 from courses.services import activity_attendees_add, activity_sign_in_open
 from tests.conftest import token_client
 from tests.factories import (
@@ -572,3 +572,26 @@ def test_activities_filter_by_kind_and_year():
     client = token_client(AdminFactory())
     body = client.get("/api/v1/activities/?kind=lecture&held_on__year=2026").json()
     assert [row["id"] for row in body["results"]] == [lecture.pk]
+
+
+def test_malformed_input_is_refused_with_400_or_404_never_500():
+    admin = AdminFactory()
+    client = token_client(admin)
+    assert client.get("/api/v1/activities/?held_on__year=0").status_code == 400
+    assert client.get("/api/v1/activities/?held_on__year=-41000000000000000").status_code == 400
+    assert client.get("/api/v1/lessons/null%2Cnull/").status_code == 404
+    assert client.get("/api/v1/study-hours/null%2Cnull/").status_code == 404
+    created = client.post(
+        "/api/v1/activities/", {"kind": "pre_meeting", "title": "x", "held_on": "2026-01-05"}, format="json"
+    )
+    assert created.status_code == 400
+    assert created.json()["field"] == "hours"
+    assert StudyActivity.objects.count() == 0
+
+
+def test_a_plan_patch_whose_body_is_not_an_object_is_refused():
+    admin = AdminFactory()
+    plan = StudyPlanFactory()
+    response = token_client(admin).patch(f"/api/v1/study-plans/{plan.id}/", 915774919373, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "请求体应为 JSON 对象。"
