@@ -266,7 +266,7 @@ class ExamAdmin(admin.ModelAdmin):
         "max_attempts",
         "review_policy",
     ]
-    list_filter = ["kind", "review_policy"]
+    list_filter = ["kind", "review_policy", "listed_in_practice"]
     search_fields = ["title"]
     inlines = [ExamRuleInline]
     form = ExamForm

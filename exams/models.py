@@ -174,6 +174,11 @@ class Exam(models.Model):
     partial_credit = models.BooleanField(
         _("多选题少选得半分"), default=False, help_text=_("选对部分且无错选时得该题一半分数。")
     )
+    listed_in_practice = models.BooleanField(
+        _("列入练习"),
+        default=True,
+        help_text=_("练习卷是否出现在“练习”中供学员自选；课程的结课测验等只从别处开始的练习卷不列入。"),
+    )
     max_score = models.PositiveIntegerField(_("满分"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

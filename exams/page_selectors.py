@@ -108,8 +108,8 @@ def submitted_attempts_by_session(
 
 
 def practice_exams() -> list[Exam]:
-    """The practice exams anyone may start (newest first)."""
-    return list(Exam.objects.filter(kind=ExamKind.PRACTICE).order_by("-id"))
+    """The practice exams listed in practice, which anyone may start (newest first)."""
+    return list(Exam.objects.filter(kind=ExamKind.PRACTICE, listed_in_practice=True).order_by("-id"))
 
 
 def practice_attempts(*, user: User, now: datetime, limit: int = 10) -> list[AttemptSummary]:

@@ -148,6 +148,7 @@ class ExamSerializer(serializers.ModelSerializer):
             "review_policy",
             "shuffle_options",
             "partial_credit",
+            "listed_in_practice",
             "max_score",
             "rules",
             "created_at",
@@ -164,6 +165,9 @@ class ExamInSerializer(serializers.Serializer):
     review_policy = serializers.ChoiceField(choices=ReviewPolicy.choices, default=ReviewPolicy.AFTER_CLOSE)
     shuffle_options = serializers.BooleanField(default=True)
     partial_credit = serializers.BooleanField(default=False)
+    listed_in_practice = serializers.BooleanField(
+        default=True, help_text=_("练习卷是否出现在练习列表中；课程的结课测验填 false。")
+    )
     rules = ExamRuleSerializer(many=True, allow_empty=False)
 
 
@@ -368,7 +372,7 @@ class MistakeSerializer(serializers.Serializer):
 
 
 class PracticeInSerializer(serializers.Serializer):
-    exam = serializers.IntegerField(required=False, help_text=_("练习卷编号；不填时用最新的练习卷。"))
+    exam = serializers.IntegerField(required=False, help_text=_("列入练习的练习卷编号；不填时用最新的一份。"))
 
 
 # Administration of sessions

@@ -499,9 +499,10 @@ class PracticeView(APIView):
             200: OpenApiResponse(AttemptSerializer, description="The practice attempt in progress, resumed."),
             201: OpenApiResponse(AttemptSerializer, description="A new practice attempt."),
             403: error("`not_eligible`: the practice exam's open sessions do not include you."),
-            409: error("`no_practice_exam`, or `bank_insufficient`."),
+            409: error("`no_practice_exam` (none listed, or `exam` is not listed), or `bank_insufficient`."),
         },
-        description="Start (or resume) a practice attempt of a practice exam (`exam`, or the newest). "
+        description="Start (or resume) a practice attempt of a practice exam listed in practice (`exam`, or "
+        "the newest listed one; an unlisted one, such as a course's quiz, is `no_practice_exam`). "
         "Practice is unlimited and its answers and explanations are shown right after submit "
         "(`GET /attempts/{id}/review/`). It runs in the exam's open session; a practice exam without "
         "one gets a session open to everyone.",

@@ -9,7 +9,8 @@ Questions (``services/questions.py``)
 
 Exams and sessions (``services/exams.py``)
     exam_create(*, title, kind, duration_minutes, pass_score, rules: list[RuleIn], max_attempts=1,
-                review_policy="after_close", shuffle_options=True, partial_credit=False, actor=None) -> Exam
+                review_policy="after_close", shuffle_options=True, partial_credit=False,
+                listed_in_practice=True, actor=None) -> Exam
     exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
     exam_check(values: dict, rules: list[RuleIn]) -> int   (max score; ValidationFailed naming the field)
     exam_check_grading_change(*, exam, values: dict) -> None  (GradingLocked once attempts are submitted)
@@ -22,7 +23,7 @@ Exams and sessions (``services/exams.py``)
 
 Attempts (``services/attempts.py``)
     attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
-    practice_start(*, candidate, exam_id: int | None, now, rng=None) -> StartResult
+    practice_start(*, candidate, exam_id: int | None, now, rng=None, include_unlisted=False) -> StartResult
     attempt_answers_save(*, attempt_id, candidate, answers: Sequence[AnswerIn], now) -> SaveResult(saved, saved_at)
     attempt_submit(*, attempt_id, candidate, now) -> SubmitResult(attempt_id, status, score, max_score, passed)
     attempt_submit_if_overdue(*, attempt_id, now) -> bool

@@ -368,15 +368,24 @@ def _insert_items(items: list[dict[str, Any]]) -> dict[int, int]:
 
 
 def practice_start(
-    *, candidate: User, exam_id: int | None, now: datetime, rng: random.Random | None = None
+    *,
+    candidate: User,
+    exam_id: int | None,
+    now: datetime,
+    rng: random.Random | None = None,
+    include_unlisted: bool = False,
 ) -> StartResult:
     """Start or resume a practice attempt, as often as wanted.
 
-    ``exam_id`` names a practice exam (the newest one when omitted). The attempt is
-    made in the exam's open session the candidate is eligible for; a practice exam
-    without any open session gets one open to everyone (see ``practice_session_for``).
+    ``exam_id`` names a practice exam listed in practice (the newest one when omitted);
+    an unlisted one (a course's quiz) starts only for a caller that offers it itself and
+    says ``include_unlisted=True``. The attempt is made in the exam's open session the
+    candidate is eligible for; a practice exam without any open session gets one open to
+    everyone (see ``practice_session_for``).
     """
     exams = Exam.objects.filter(kind=ExamKind.PRACTICE)
+    if not include_unlisted:
+        exams = exams.filter(listed_in_practice=True)
     exam = exams.filter(pk=exam_id).first() if exam_id is not None else exams.order_by("-id").first()
     if exam is None:
         raise NoPracticeExam(_("没有可用的练习卷。"))

@@ -38,6 +38,7 @@ EXAM_FIELDS = [
     "review_policy",
     "shuffle_options",
     "partial_credit",
+    "listed_in_practice",
 ]
 # What decides the score or the verdict of a submitted attempt: fixed once an attempt was graded.
 GRADING_FIELDS = ("pass_score", "partial_credit")
@@ -124,9 +125,14 @@ def exam_create(
     review_policy: str = ReviewPolicy.AFTER_CLOSE,
     shuffle_options: bool = True,
     partial_credit: bool = False,
+    listed_in_practice: bool = True,
     actor: User | None = None,
 ) -> Exam:
-    """Create an exam with its blueprint. The bank is checked when a session is scheduled."""
+    """Create an exam with its blueprint. The bank is checked when a session is scheduled.
+
+    ``listed_in_practice=False`` keeps a practice exam out of the practice list and
+    ``practice_start``: for one that another app starts itself (a course's quiz).
+    """
     cleaned = _check_rules(rules)
     values = {
         "title": (title or "").strip(),
@@ -137,6 +143,7 @@ def exam_create(
         "review_policy": review_policy,
         "shuffle_options": shuffle_options,
         "partial_credit": partial_credit,
+        "listed_in_practice": listed_in_practice,
     }
     max_score = exam_check(values, cleaned)
     exam = Exam.objects.create(**values, max_score=max_score, created_by=actor)

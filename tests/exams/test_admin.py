@@ -165,6 +165,7 @@ def test_the_admin_refuses_a_new_pass_score_once_an_attempt_is_submitted_and_cha
         "max_attempts": str(exam.max_attempts),
         "review_policy": exam.review_policy,
         "shuffle_options": "on",
+        "listed_in_practice": "on",
         "rules-TOTAL_FORMS": str(len(rules)),
         "rules-INITIAL_FORMS": str(len(rules)),
         "rules-MIN_NUM_FORMS": "1",

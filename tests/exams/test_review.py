@@ -10,6 +10,7 @@ import time_machine
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from exams import services
 from exams.models import (
     SAVE_GRACE,
     Attempt,
@@ -223,6 +224,28 @@ def test_practice_is_open_to_everyone_as_often_as_wanted_with_feedback_right_aft
         client.post(f"/api/v1/attempts/{again.json()['id']}/submit/")
     assert ExamSession.objects.count() == 1
     assert client.get("/api/v1/exam-sessions/").json()["results"][0]["my_status"]["attempts_left"] is None
+
+
+def test_practice_never_starts_an_exam_kept_out_of_practice_unless_its_own_caller_asks(bank, travel):
+    listed = practice_exam()
+    quiz = ExamFactory(
+        kind="practice", review_policy="after_submit", title="宪法结课测验", listed_in_practice=False
+    )
+    user = UserFactory()
+    client = token_client(user)
+
+    named = client.post("/api/v1/practice/", {"exam": quiz.id}, format="json")
+    assert (named.status_code, named.json()) == (
+        409,
+        {"detail": "没有可用的练习卷。", "code": "no_practice_exam"},
+    )
+    assert (ExamSession.objects.count(), Attempt.objects.count()) == (0, 0)
+
+    newest = client.post("/api/v1/practice/", {}, format="json")
+    assert (newest.status_code, newest.json()["exam_title"]) == (201, listed.title)
+
+    started = services.practice_start(candidate=user, exam_id=quiz.id, now=NOW, include_unlisted=True)
+    assert (started.created, started.attempt.session.exam_id) == (True, quiz.id)
 
 
 def test_practice_without_a_practice_exam_is_409(db):

@@ -21,6 +21,7 @@ from exams.models import (
     AttemptItem,
     AttemptStatus,
     ExamKind,
+    ExamSession,
     LawArea,
     QuestionKind,
     ReviewPolicy,
@@ -539,6 +540,29 @@ def test_practice_without_a_practice_exam_says_so(client, bank, travel):
     assert '<li class="error">没有可用的练习卷。</li>' in html(response)
     assert "暂时没有练习卷。" in html(response)
     assert Attempt.objects.count() == 0
+
+
+def test_practice_neither_offers_nor_starts_an_exam_kept_out_of_practice(client, bank, travel):
+    listed = ExamFactory(
+        title="法律知识练习", kind=ExamKind.PRACTICE, review_policy=ReviewPolicy.AFTER_SUBMIT
+    )
+    quiz = ExamFactory(
+        title="宪法结课测验",
+        kind=ExamKind.PRACTICE,
+        review_policy=ReviewPolicy.AFTER_SUBMIT,
+        listed_in_practice=False,
+    )
+    client = logged_in(client, UserFactory())
+
+    page = html(client.get("/exams/practice/"))
+    refused = client.post("/exams/practice/start/", {"exam": quiz.pk}, follow=True)
+
+    assert f'id="practice-{listed.pk}"' in page
+    assert "宪法结课测验" not in page
+    assert f'value="{quiz.pk}"' not in page
+    assert refused.redirect_chain == [("/exams/practice/", 302)]
+    assert '<li class="error">没有可用的练习卷。</li>' in html(refused)
+    assert (Attempt.objects.count(), ExamSession.objects.count()) == (0, 0)
 
 
 # ---------------------------------------------------------------- the live board
