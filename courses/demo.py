@@ -1,10 +1,11 @@
 """Demo courses, this year's plans and a year of study activities for the demo bureau.
 
 Four courses written from the articles they quote (see ``demo_content``), the Constitution course
-ending with a required quiz (a practice exam drawn from the exams demo's bank); a plan for everyone with
-the Constitution required, and one for 城建监察支队 that adds 行政处罚法; the twelve months up to
-this one, each with its 会前学法 but one (so the monthly check shows a gap), four 法治讲堂 and
-three 普法活动, with attendees from the demo roster. Running it again changes nothing.
+ending with a required quiz (a practice exam drawn from the exams demo's bank, kept out of the
+practice list); a plan for everyone with the Constitution required, and one for 城建监察支队 that
+adds 行政处罚法; the twelve months up to this one, each with its 会前学法 but one (so the monthly
+check shows a gap), four 法治讲堂 and three 普法活动, with attendees from the demo roster. Running
+it again changes nothing.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ QUIZ_TITLE = "宪法课程结课测验"
 
 
 def _seed_quiz(course: Course) -> None:
-    """A short practice exam on the Constitution, required to complete the Constitution course."""
+    """A short practice exam on the Constitution, required to complete the Constitution course.
+
+    It is started from the course, so it stays out of the practice list.
+    """
     if course.quiz_id is not None:
         return
     rules = [
@@ -115,6 +119,7 @@ def _seed_quiz(course: Course) -> None:
         duration_minutes=15,
         pass_score=60,
         review_policy=ReviewPolicy.AFTER_SUBMIT,
+        listed_in_practice=False,
         rules=rules,
     )
     course.quiz, course.quiz_required = quiz, True

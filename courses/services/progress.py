@@ -152,7 +152,8 @@ def course_complete(*, course: Course, user: User, now: datetime) -> CourseCompl
 def course_quiz_start(*, course: Course, user: User, now: datetime) -> StartResult:
     """Start (or resume) the course's quiz, a practice attempt, once every lesson is read.
 
-    The attempt is then taken through the exam engine like any other.
+    The attempt is then taken through the exam engine like any other. A quiz is usually kept out
+    of the practice list (``Exam.listed_in_practice``); the course is where it is offered.
     """
     if course.quiz_id is None:
         raise QuizNotOpen(_("本课程没有结课测验。"))
@@ -163,7 +164,7 @@ def course_quiz_start(*, course: Course, user: User, now: datetime) -> StartResu
             _("学完全部章节后才能参加结课测验（已学完 %(done)s/%(total)s 章）。")
             % {"done": done, "total": lessons_total}
         )
-    return practice_start(candidate=user, exam_id=course.quiz_id, now=now)
+    return practice_start(candidate=user, exam_id=course.quiz_id, now=now, include_unlisted=True)
 
 
 def courses_complete_after_quiz(*, now: datetime) -> int:

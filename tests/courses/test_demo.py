@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from courses import demo
 from courses.models import (
@@ -81,3 +82,19 @@ def test_without_the_exam_bank_the_constitution_course_gets_no_quiz():
     demo.seed(now=NOW)
     assert Course.objects.get(law_area=LawArea.CONSTITUTION).quiz is None
     assert Exam.objects.count() == 0
+
+
+def test_the_demo_constitution_quiz_is_not_listed_in_practice(client):
+    people_demo.seed()
+    exams_demo.seed(now=NOW)
+    demo.seed(now=NOW)
+    quiz = Course.objects.get(law_area=LawArea.CONSTITUTION).quiz
+    assert quiz.listed_in_practice is False
+
+    client.force_login(User.objects.get(username="zhangwei"))
+    page = client.get(reverse("exams:practice")).content.decode()
+
+    assert f'id="practice-{quiz.pk}"' not in page
+    assert "宪法课程结课测验" not in page
+    practice = Exam.objects.get(title="法律知识练习")
+    assert f'id="practice-{practice.pk}"' in page

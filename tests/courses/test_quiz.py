@@ -20,6 +20,7 @@ from courses.services import (
     lesson_heartbeat,
 )
 from courses.tasks import complete_after_quiz
+from exams.errors import NoPracticeExam
 from exams.models import AttemptItem, ExamKind, QuestionKind, ReviewPolicy
 from exams.services import AnswerIn, RuleIn, attempt_answers_save, attempt_submit, practice_start
 from lawplatform.celery import app
@@ -35,13 +36,15 @@ from tests.factories import (
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def quiz_course(*, required=True, lessons=2):
+def quiz_course(*, required=True, lessons=2, listed_in_practice=False):
+    """A Constitution course ending with a quiz; kept out of the practice list unless asked."""
     QuestionFactory.create_batch(4)
     quiz = ExamFactory(
         title="宪法结课测验",
         kind=ExamKind.PRACTICE,
         review_policy=ReviewPolicy.AFTER_SUBMIT,
         pass_score=4,
+        listed_in_practice=listed_in_practice,
         rules=[RuleIn(kind=QuestionKind.SINGLE, count=3, points=2)],
     )
     course = ConstitutionCourseFactory(quiz=quiz, quiz_required=required, study_hours=Decimal("2.0"))
@@ -92,6 +95,21 @@ def test_a_required_quiz_holds_the_course_back_until_it_is_passed():
 
 
 @pytest.mark.django_db
+def test_a_quiz_kept_out_of_practice_starts_from_its_course_only():
+    course = quiz_course()
+    user = UserFactory()
+    read_all(course, user)
+    with pytest.raises(NoPracticeExam):
+        practice_start(candidate=user, exam_id=course.quiz_id, now=T0 + timedelta(minutes=1))
+    assert user.exam_attempts.count() == 0
+
+    started = course_quiz_start(course=course, user=user, now=T0 + timedelta(minutes=1))
+
+    assert (started.created, started.attempt.session.exam_id) == (True, course.quiz_id)
+    assert list(user.exam_attempts.values_list("pk", flat=True)) == [started.attempt.pk]
+
+
+@pytest.mark.django_db
 def test_the_quiz_opens_only_after_every_lesson_is_read():
     course = quiz_course(lessons=2)
     user = UserFactory()
@@ -120,7 +138,7 @@ def test_a_required_quiz_needs_an_exam():
 
 @pytest.mark.django_db
 def test_beat_task_completes_courses_whose_quiz_was_passed_since_and_only_once(django_assert_max_num_queries):
-    course = quiz_course()
+    course = quiz_course(listed_in_practice=True)
     passed, failed, unread = UserFactory(), UserFactory(), UserFactory()
     for user in (passed, failed):
         read_all(course, user)
