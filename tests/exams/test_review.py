@@ -367,3 +367,73 @@ def test_extra_time_is_refused_for_staff_for_bad_input_and_after_submit_or_deadl
     assert (again.status_code, again.json()["code"]) == (409, "attempt_closed")
     assert AttemptExtraTime.objects.count() == 0
     assert attempt.score == Decimal("0.0")
+
+
+# Query counts: constant in the size of the paper and the number of attempts
+
+
+def paper_of(size, **exam_fields):
+    QuestionFactory.create_batch(size, kind=QuestionKind.SINGLE)
+    return ExamFactory(pass_score=1, rules=[RuleIn(kind="single", count=size, points=1)], **exam_fields)
+
+
+@pytest.mark.parametrize("paper_size", [4, 40])
+def test_the_review_costs_a_fixed_number_of_queries(db, travel, django_assert_max_num_queries, paper_size):
+    session = ExamSessionFactory(
+        exam=paper_of(paper_size), opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(hours=3)
+    )
+    client = token_client(UserFactory())
+    body = sit(client, session, wrong_positions=(1,))
+    travel.move_to(session.closes_at)
+
+    # token and user, the attempt with session and exam, the after_close check, the items
+    with django_assert_max_num_queries(4):
+        response = client.get(f"/api/v1/attempts/{body['id']}/review/")
+
+    assert response.status_code == 200
+    assert [item["is_correct"] for item in response.json()["items"]] == [False] + [True] * (paper_size - 1)
+
+
+@pytest.mark.parametrize(("sessions", "paper_size"), [(1, 4), (4, 4), (4, 40)])
+def test_the_mistakes_cost_a_fixed_number_of_queries_with_overdue_attempts_submitted_on_the_way(
+    db, travel, django_assert_max_num_queries, sessions, paper_size
+):
+    exam = paper_of(paper_size, review_policy="after_submit", max_attempts=1)
+    client = token_client(UserFactory())
+    for _n in range(sessions):
+        session = ExamSessionFactory(
+            exam=exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(hours=3)
+        )
+        body = client.post(f"/api/v1/exam-sessions/{session.id}/attempts/").json()
+        answers = correct_payload(body["id"])[1:]
+        client.put(f"/api/v1/attempts/{body['id']}/answers/", {"answers": answers}, format="json")
+    travel.move_to(NOW + timedelta(minutes=60) + SAVE_GRACE + timedelta(seconds=1))
+
+    # token and user; one overdue batch (savepoint, lock the attempts, read their items and
+    # answers, update the attempts, update the items, release); the mistakes
+    with django_assert_max_num_queries(8):
+        mistakes = client.get("/api/v1/mistakes/").json()
+
+    assert sum(m["wrong_count"] for m in mistakes) == sessions  # each paper's first item, left blank
+    assert set(Attempt.objects.values_list("status", flat=True)) == {AttemptStatus.SUBMITTED}
+
+
+@pytest.mark.parametrize(("bank_size", "paper_size"), [(10, 4), (60, 4), (60, 40)])
+def test_a_practice_start_costs_a_fixed_number_of_queries(
+    db, travel, django_assert_max_num_queries, bank_size, paper_size
+):
+    QuestionFactory.create_batch(bank_size - paper_size, kind=QuestionKind.SINGLE)
+    exam = paper_of(paper_size, kind="practice", review_policy="after_submit")
+    token_client(UserFactory()).post(
+        "/api/v1/practice/", {"exam": exam.id}, format="json"
+    )  # opens the session
+    client = token_client(UserFactory())
+
+    # token and user, the listed exam; its open session (savepoint, department path, session,
+    # release); the start (savepoint, department path, session with exam and eligibility, the
+    # candidate's attempts, rules, drawn questions, insert attempt, insert items, item index, release)
+    with django_assert_max_num_queries(16):
+        response = client.post("/api/v1/practice/", {"exam": exam.id}, format="json")
+
+    assert response.status_code == 201
+    assert len(response.json()["items"]) == paper_size

@@ -89,6 +89,29 @@ def test_the_task_works_in_batches(bank, monkeypatch):
     assert set(Attempt.objects.values_list("status", flat=True)) == {AttemptStatus.SUBMITTED}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("attempts", "paper_size"), [(1, 4), (6, 4), (6, 40)])
+def test_the_task_costs_a_fixed_number_of_queries_whatever_the_attempts_and_papers(
+    django_assert_max_num_queries, attempts, paper_size
+):
+    QuestionFactory.create_batch(paper_size, kind=QuestionKind.SINGLE)
+    session = ExamSessionFactory(
+        exam=ExamFactory(pass_score=1, rules=[RuleIn(kind=QuestionKind.SINGLE, count=paper_size, points=1)]),
+        opens_at=NOW - timedelta(hours=1),
+        closes_at=NOW + timedelta(days=1),
+    )
+    ids = [sit(session, now=NOW, answered=paper_size - 1) for _n in range(attempts)]
+
+    # one batch: savepoint, lock the attempts, read their items and answers, update the
+    # attempts, update the items, release
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False), django_assert_max_num_queries(6):
+        assert attempts_submit_overdue() == attempts
+
+    assert set(Attempt.objects.filter(pk__in=ids).values_list("status", "score")) == {
+        (AttemptStatus.SUBMITTED, Decimal(paper_size - 1))
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_submits_an_overdue_attempt_through_redis():
     QuestionFactory(kind=QuestionKind.SINGLE)
