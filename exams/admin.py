@@ -127,10 +127,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("导出所选试题 (.xlsx)"))
     def export_xlsx(self, request: HttpRequest, queryset: Any) -> HttpResponse:
-        content, content_type, filename = bank_io.question_export(queryset, kind="xlsx")
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return bank_io.question_export(queryset, kind="xlsx")
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         return [
@@ -144,10 +141,7 @@ class QuestionAdmin(admin.ModelAdmin):
         ]
 
     def template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
-        content, content_type, filename = bank_io.question_template(kind=kind)
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return bank_io.question_template(kind=kind)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload a question file; on any bad row show every fault and import nothing."""

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from lawplatform.spreadsheets import csv_bytes, read_rows, xlsx_bytes
+from lawplatform.spreadsheets import download_response, read_rows
 from people.models import User
 
 from .models import JUDGE_FALSE, JUDGE_TRUE, OPTION_KEYS, Question, QuestionKind
@@ -31,6 +32,7 @@ H_LAW = "法条依据"
 H_CATEGORY = "分类"
 H_DIFFICULTY = "难度"
 
+SHEET_TITLE = "题库"
 TEMPLATE_HEADERS = [H_KIND, H_STEM, *H_OPTIONS, H_ANSWER, H_EXPLANATION, H_LAW, H_CATEGORY, H_DIFFICULTY]
 REQUIRED_HEADERS = [H_KIND, H_STEM, H_ANSWER, H_CATEGORY]
 FIELD_HEADERS = {
@@ -244,20 +246,14 @@ def question_export_rows(questions: Iterable[Question]) -> list[list[Any]]:
     return result
 
 
-def question_export(questions: QuerySet[Question], *, kind: str) -> tuple[bytes, str, str]:
-    """The questions as a spreadsheet in the template's format: ``(content, content_type, filename)``."""
+def question_export(questions: QuerySet[Question], *, kind: str) -> HttpResponse:
+    """The questions as an attachment in the template's format (``kind`` "xlsx" or "csv")."""
     rows = question_export_rows(questions.order_by("id").iterator(chunk_size=2000))
-    return _sheet(rows, kind=kind, name="questions")
+    return download_response(TEMPLATE_HEADERS, rows, kind=kind, filename="questions", title=SHEET_TITLE)
 
 
-def question_template(*, kind: str) -> tuple[bytes, str, str]:
-    """The import template with three example rows: ``(content, content_type, filename)``."""
-    return _sheet(TEMPLATE_EXAMPLE, kind=kind, name="question-template")
-
-
-def _sheet(rows: Iterable[list[Any]], *, kind: str, name: str) -> tuple[bytes, str, str]:
-    from lawplatform.spreadsheets import XLSX_CONTENT_TYPE
-
-    if kind == "csv":
-        return csv_bytes(TEMPLATE_HEADERS, rows), "text/csv; charset=utf-8", f"{name}.csv"
-    return xlsx_bytes(TEMPLATE_HEADERS, rows, title="题库"), XLSX_CONTENT_TYPE, f"{name}.xlsx"
+def question_template(*, kind: str) -> HttpResponse:
+    """The import template with three example rows, as an attachment (``kind`` "xlsx" or "csv")."""
+    return download_response(
+        TEMPLATE_HEADERS, TEMPLATE_EXAMPLE, kind=kind, filename="question-template", title=SHEET_TITLE
+    )

@@ -19,14 +19,9 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from people.models import Department, User
-from people.scope import subtree_q
+from people.scope import ancestor_ids, subtree_q
 
 from .models import ExamSession
-
-
-def ancestor_ids(path: str) -> list[int]:
-    """The ids of a department and all its ancestors, read from its materialised path."""
-    return [int(segment) for segment in path.split("/") if segment]
 
 
 def user_department_path(user: Any) -> str:

@@ -45,7 +45,7 @@ from .models import (
     Question,
     ReviewPolicy,
 )
-from .services.attempts import AttemptNotFound, PaperItem, paper_items
+from .services.attempts import AttemptNotFound, PaperItem, item_rows, paper_items
 
 
 @dataclass(frozen=True)
@@ -368,42 +368,12 @@ def review_allowed_q(*, now: datetime, prefix: str = "") -> Q:
 def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
     """Each item with the candidate's keys, the correct keys, explanation and law reference."""
     review_state(attempt=attempt, now=now)
-    rows = (
-        AttemptItem.objects.filter(attempt=attempt)
-        .order_by("position")
-        .values_list(
-            "id",
-            "position",
-            "kind",
-            "stem",
-            "options",
-            "points",
-            "answer__keys",
-            "correct",
-            "earned",
-            "explanation",
-            "law_reference",
-            "category",
-        )
-    )
-    return [
-        ReviewItem(
-            id=item_id,
-            position=position,
-            kind=kind,
-            stem=stem,
-            options=options,
-            points=points,
-            your_keys=keys or [],
-            correct_keys=correct,
-            earned=earned,
-            is_correct=earned is not None and earned == points,
-            explanation=explanation,
-            law_reference=law_reference,
-            category=category,
-        )
-        for item_id, position, kind, stem, options, points, keys, correct, earned, explanation, law_reference, category in rows
-    ]
+    items = []
+    for row in item_rows(attempt, "correct", "earned", "explanation", "law_reference", "category"):
+        keys, correct = row.pop("keys"), row.pop("correct")
+        is_correct = row["earned"] is not None and row["earned"] == row["points"]
+        items.append(ReviewItem(**row, your_keys=keys, correct_keys=correct, is_correct=is_correct))
+    return items
 
 
 def mistakes_for_user(*, user: User, now: datetime, category: str | None = None) -> list[Mistake]:

@@ -7,13 +7,11 @@ which never holds correct keys or explanations; the page's script saves through 
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from lawplatform.errors import DomainError
+from lawplatform.permissions import admin_required
 from people.models import User
 from people.scope import is_exam_admin
 
@@ -46,17 +45,6 @@ def _not_found_on(exc: DomainError) -> None:
     """A refusal that means "not yours / no such thing" is a 404 page, as in the API."""
     if exc.status_code == 404:
         raise Http404(exc.message)
-
-
-def admin_required(view: Any) -> Any:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_exam_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _own_attempt(request: HttpRequest, pk: int) -> Attempt:

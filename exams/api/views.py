@@ -65,12 +65,6 @@ FORMAT = OpenApiParameter(
 )
 
 
-def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _user(request: Request) -> User:
     return cast(User, request.user)
 
@@ -190,7 +184,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=False, methods=["get"], url_path="import-template")
     def import_template(self, request: Request) -> HttpResponse:
-        return _file_response(*bank_io.question_template(kind=request.query_params.get("format", "xlsx")))
+        return bank_io.question_template(kind=request.query_params.get("format", "xlsx"))
 
     @extend_schema(
         parameters=[
@@ -207,9 +201,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request: Request) -> HttpResponse:
-        return _file_response(
-            *bank_io.question_export(self.get_queryset(), kind=request.query_params.get("format", "xlsx"))
-        )
+        return bank_io.question_export(self.get_queryset(), kind=request.query_params.get("format", "xlsx"))
 
 
 # Exams

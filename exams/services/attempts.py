@@ -40,7 +40,7 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, ExpressionWrapper, F
 from django.dispatch import Signal
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -131,34 +131,30 @@ class SubmitResult:
     passed: bool
 
 
-def attempt_closes_at(attempt: Attempt) -> datetime:
-    """The last moment a save is accepted."""
-    return attempt.deadline + SAVE_GRACE
-
-
 def is_overdue(*, deadline: datetime, status: str, now: datetime) -> bool:
     return status == AttemptStatus.IN_PROGRESS and now > deadline + SAVE_GRACE
 
 
-def paper_items(attempt: Attempt) -> list[PaperItem]:
-    """The attempt's paper with the saved answers; one query."""
-    rows = (
+def item_rows(attempt: Attempt, *fields: str) -> list[dict[str, Any]]:
+    """The attempt's items in paper order, one query: each a dict of what the candidate sees
+    (id, position, kind, stem, options, points), the saved ``keys`` ([] when none), and ``fields``."""
+    rows = list(
         AttemptItem.objects.filter(attempt=attempt)
         .order_by("position")
-        .values_list("id", "position", "kind", "stem", "options", "points", "answer__keys")
+        .values("id", "position", "kind", "stem", "options", "points", *fields, keys=F("answer__keys"))
     )
-    return [
-        PaperItem(
-            id=item_id,
-            position=position,
-            kind=kind,
-            stem=stem,
-            options=options,
-            points=points,
-            answer=keys or [],
-        )
-        for item_id, position, kind, stem, options, points, keys in rows
-    ]
+    for row in rows:
+        row["keys"] = row["keys"] or []
+    return rows
+
+
+def paper_items(attempt: Attempt) -> list[PaperItem]:
+    """The attempt's paper with the saved answers; one query."""
+    items = []
+    for row in item_rows(attempt):
+        keys = row.pop("keys")
+        items.append(PaperItem(**row, answer=keys))
+    return items
 
 
 def attempt_start(
