@@ -3,13 +3,23 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
 from . import health, views
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            429: OpenApiResponse(description="Too many logins from this address; try again later."),
+        }
+    )
+)
 class TokenLogin(ObtainAuthToken):
     """`POST /api/v1/auth/token/` with username and password; throttled per client address."""
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from people.api.serializers import DepartmentRefSerializer
@@ -165,7 +165,7 @@ class LessonSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(
-        serializers.DictField(child=serializers.CharField(), help_text=_("课程的 id 与名称"))
+        inline_serializer("LessonCourse", {"id": serializers.IntegerField(), "title": serializers.CharField()})
     )
     def get_course(self, lesson: Lesson) -> dict[str, Any]:
         return {"id": lesson.course_id, "title": lesson.course.title}
