@@ -55,28 +55,17 @@ QUESTION_IMPORT_PAGE = engines["django"].from_string(
 {% endblock %}"""
 )
 
-QUESTION_FIELDS = [
-    "kind",
-    "stem",
-    "options",
-    "answer",
-    "explanation",
-    "law_reference",
-    "category",
-    "difficulty",
-]
-
 
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = [*QUESTION_FIELDS, "is_active"]
+        fields = [*services.QUESTION_FIELDS, "is_active"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.errors:
             return data
-        values = {name: data.get(name) for name in QUESTION_FIELDS}
+        values = {name: data.get(name) for name in services.QUESTION_FIELDS}
         _cleaned, problems = services.question_problems(services.QuestionIn(**values))  # type: ignore[arg-type]
         for field_name, message in problems:
             self.add_error(field_name if field_name in self.fields else None, message)
@@ -101,9 +90,9 @@ class QuestionAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
-        data = services.QuestionIn(**{name: form.cleaned_data[name] for name in QUESTION_FIELDS})
+        data = services.QuestionIn(**{name: form.cleaned_data[name] for name in services.QUESTION_FIELDS})
         if change:
-            changes = {name: getattr(data, name) for name in QUESTION_FIELDS}
+            changes = {name: getattr(data, name) for name in services.QUESTION_FIELDS}
             services.question_update(
                 question=obj, changes={**changes, "is_active": form.cleaned_data["is_active"]}
             )
@@ -177,28 +166,41 @@ class QuestionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, QUESTION_IMPORT_PAGE, context)  # type: ignore[arg-type]
 
 
-@admin.register(QuestionImport)
-class QuestionImportAdmin(admin.ModelAdmin):
-    list_display = ["filename", "actor", "created_at", "created_count", "updated_count", "unchanged_count"]
-    readonly_fields = [f.name for f in QuestionImport._meta.fields]
+class RecordAdmin(admin.ModelAdmin):
+    """A record only the services write (an import, a correction, an attempt): shown, never added or
+    changed here."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name not in (self.exclude or ())]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class RecordInline(admin.TabularInline):
+    """The rows of a record, shown with it: its ``fields``, never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields or [])
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QuestionImport)
+class QuestionImportAdmin(RecordAdmin):
+    list_display = ["filename", "actor", "created_at", "created_count", "updated_count", "unchanged_count"]
 
 
 @admin.register(AnswerCorrection)
-class AnswerCorrectionAdmin(admin.ModelAdmin):
+class AnswerCorrectionAdmin(RecordAdmin):
     list_display = ["question", "old_answer", "new_answer", "actor", "created_at", "attempts_regraded"]
-    readonly_fields = [f.name for f in AnswerCorrection._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ExamRuleFormSet(forms.BaseInlineFormSet):
@@ -330,30 +332,18 @@ class ExamSessionAdmin(admin.ModelAdmin):
             obj.pk, obj.created_at, obj.created_by = created.pk, created.created_at, created.created_by
 
 
-class AttemptItemInline(admin.TabularInline):
+class AttemptItemInline(RecordInline):
     model = AttemptItem
     fields = ["position", "kind", "stem", "points", "correct", "earned"]
-    readonly_fields = ["position", "kind", "stem", "points", "correct", "earned"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class AttemptExtraTimeInline(admin.TabularInline):
+class AttemptExtraTimeInline(RecordInline):
     model = AttemptExtraTime
     fields = ["minutes", "reason", "actor", "created_at", "deadline_before", "deadline_after"]
-    readonly_fields = ["minutes", "reason", "actor", "created_at", "deadline_before", "deadline_after"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(RecordAdmin):
     """Read-only: attempts change only through the candidate's actions, extra time and regrades."""
 
     list_display = [
@@ -370,16 +360,9 @@ class AttemptAdmin(admin.ModelAdmin):
     list_filter = ["status", "passed", "session__exam__kind"]
     search_fields = ["candidate__name", "candidate__username", "candidate__employee_no", "session__title"]
     list_select_related = ["session", "candidate"]
-    readonly_fields = [f.name for f in Attempt._meta.fields if f.name != "item_index"]
     exclude = ["item_index"]
     inlines = [AttemptExtraTimeInline, AttemptItemInline]
     actions = ["submit_overdue"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -24,6 +24,7 @@ from ..models import (
     QuestionKind,
     ReviewPolicy,
 )
+from ..services import EXAM_FIELDS, QUESTION_FIELDS
 
 _DATETIME = serializers.DateTimeField()
 
@@ -54,20 +55,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = [
-            "id",
-            "kind",
-            "stem",
-            "options",
-            "answer",
-            "explanation",
-            "law_reference",
-            "category",
-            "difficulty",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *QUESTION_FIELDS, "is_active", "created_at", "updated_at"]
 
 
 class QuestionInSerializer(serializers.Serializer):
@@ -138,21 +126,7 @@ class ExamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Exam
-        fields = [
-            "id",
-            "title",
-            "kind",
-            "duration_minutes",
-            "pass_score",
-            "max_attempts",
-            "review_policy",
-            "shuffle_options",
-            "partial_credit",
-            "listed_in_practice",
-            "max_score",
-            "rules",
-            "created_at",
-        ]
+        fields = ["id", *EXAM_FIELDS, "max_score", "rules", "created_at"]
         read_only_fields = ["max_score", "created_at"]
 
 

@@ -73,6 +73,7 @@ from .exams import (
 )
 from .questions import (
     JUDGE_OPTIONS,
+    QUESTION_FIELDS,
     ImportResult,
     QuestionIn,
     question_clean,
@@ -88,6 +89,7 @@ from .questions import (
 __all__ = [
     "EXAM_FIELDS",
     "JUDGE_OPTIONS",
+    "QUESTION_FIELDS",
     "AnswerIn",
     "AttemptNotFound",
     "ImportResult",

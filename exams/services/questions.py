@@ -36,7 +36,7 @@ from .attempts import attempts_graded
 
 JUDGE_OPTIONS = [{"key": JUDGE_TRUE, "text": "正确"}, {"key": JUDGE_FALSE, "text": "错误"}]
 CHUNK = 900
-EDITABLE_FIELDS = [
+QUESTION_FIELDS = [
     "kind",
     "stem",
     "options",
@@ -63,7 +63,7 @@ class QuestionIn:
 
     @classmethod
     def from_question(cls, question: Question) -> QuestionIn:
-        return cls(**{name: getattr(question, name) for name in EDITABLE_FIELDS})
+        return cls(**{name: getattr(question, name) for name in QUESTION_FIELDS})
 
 
 @dataclass
@@ -198,7 +198,7 @@ def question_update(*, question: Question, changes: dict[str, Any]) -> Question:
     regrades the attempts that already contain the question.
     """
     is_active = changes.pop("is_active", None)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(changes) - set(QUESTION_FIELDS)
     if unknown:
         raise ValidationFailed(
             _("不能修改字段：%(f)s。") % {"f": "、".join(sorted(unknown))}, field=sorted(unknown)[0]
@@ -298,7 +298,7 @@ def questions_import(
             to_create.append(Question(**values, fingerprint=fingerprint, created_at=now, updated_at=now))
             changes.append({"row": number, "question": None, "before": None, "after": values})
             continue
-        before = {name: getattr(current, name) for name in EDITABLE_FIELDS}
+        before = {name: getattr(current, name) for name in QUESTION_FIELDS}
         if before == values:
             result.unchanged += 1
             continue
@@ -315,7 +315,7 @@ def questions_import(
             }
         )
     Question.objects.bulk_create(to_create, batch_size=500)
-    Question.objects.bulk_update(to_update, [*EDITABLE_FIELDS, "updated_at"], batch_size=500)
+    Question.objects.bulk_update(to_update, [*QUESTION_FIELDS, "updated_at"], batch_size=500)
     result.created = len(to_create)
     result.updated = len(to_update)
     if not changes:
@@ -458,6 +458,7 @@ def question_bank_version_bump() -> None:
 
 __all__ = [
     "JUDGE_OPTIONS",
+    "QUESTION_FIELDS",
     "ImportResult",
     "QuestionIn",
     "question_bank_version_bump",

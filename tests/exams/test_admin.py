@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from exams.models import Attempt, Exam, ExamSession, Question, QuestionImport, QuestionKind
+from exams.models import AnswerCorrection, Attempt, Exam, ExamSession, Question, QuestionImport, QuestionKind
 from lawplatform.spreadsheets import xlsx_bytes
 from tests.exams.conftest import graded_exam
 from tests.exams.test_bank_io import GOOD_ROWS, HEADERS
@@ -194,3 +194,32 @@ def test_the_admin_refuses_a_new_pass_score_once_an_attempt_is_submitted_and_cha
     )
     assert renamed.status_code == 302
     assert Exam.objects.values().get(pk=exam.pk) == {**before, "title": "年度考试（改名）"}
+
+
+def test_imports_and_corrections_are_records_shown_read_only_in_the_admin(admin_client):
+    from exams import services
+
+    question = QuestionFactory()
+    upload = io.BytesIO(xlsx_bytes(HEADERS, GOOD_ROWS))
+    upload.name = "bank.xlsx"
+    admin_client.post(reverse("admin:exams_question_import"), {"file": upload})
+    correction = services.question_correct_answer(
+        question=question, answer=["C"], reason="答案有误", actor=None
+    )
+    record = QuestionImport.objects.get()
+
+    pages = [
+        admin_client.get(reverse("admin:exams_questionimport_change", args=[record.pk])),
+        admin_client.get(reverse("admin:exams_answercorrection_change", args=[correction.pk])),
+    ]
+    posts = [
+        admin_client.post(reverse("admin:exams_questionimport_change", args=[record.pk]), {"filename": "x"}),
+        admin_client.post(reverse("admin:exams_questionimport_add"), {"filename": "x"}),
+        admin_client.post(reverse("admin:exams_answercorrection_add"), {"reason": "x"}),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert b"bank.xlsx" in pages[0].content and "答案有误".encode() in pages[1].content
+    assert [post.status_code for post in posts] == [403, 403, 403]
+    assert QuestionImport.objects.get().filename == "bank.xlsx"
+    assert AnswerCorrection.objects.count() == 1
