@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -187,7 +187,7 @@ class RecordInline(admin.TabularInline):
     can_delete = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.fields or [])
+        return list(cast(list[str], self.fields))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -360,7 +360,7 @@ def review_allowed_q(*, now: datetime, prefix: str = "") -> Q:
                     f"{prefix}session__closes_at__lte": now,
                 }
             )
-            & ~Exists(still_answering)
+            & Q(~Exists(still_answering))
         )
     )
 

@@ -425,10 +425,14 @@ class AttemptViewSet(viewsets.GenericViewSet):
             200: ReviewSerializer,
             403: error("`review_never`: this exam never shows answers."),
             404: E404,
-            409: error("`review_not_yet`: not submitted yet, or (after_close) the session has not closed."),
+            409: error(
+                "`review_not_yet`: not submitted yet, or (after_close) the session has not closed or "
+                "someone in it can still save answers."
+            ),
         },
         description="Per item: your keys, the correct keys, explanation and law reference — only when the "
-        "exam's review policy allows (after_submit: once submitted; after_close: once the session closed).",
+        "exam's review policy allows (after_submit: once submitted; after_close: once the session has closed "
+        "and nobody in it can still save, extra time included).",
     )
     @action(detail=True, methods=["get"])
     def review(self, request: Request, pk: str) -> Response:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from lawplatform.errors import ValidationFailed
@@ -164,7 +165,9 @@ def exam_check_grading_change(*, exam: Exam, values: dict[str, Any]) -> None:
     if not changed:
         return
     if Attempt.objects.filter(session__exam_id=exam.pk, status=AttemptStatus.SUBMITTED).exists():
-        label = str(Exam._meta.get_field(changed[0]).verbose_name)
+        field = Exam._meta.get_field(changed[0])
+        assert isinstance(field, Field)
+        label = str(field.verbose_name)
         raise GradingLocked(
             _("本试卷已有考生交卷，不能再修改“%(field)s”：已评定的成绩和是否及格会与新设置不符。")
             % {"field": label},

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exams import pools
-from exams.models import Exam, LawArea, QuestionKind
+from exams.models import Exam, ExamSession, LawArea, QuestionKind
+from people.models import User
 from tests.factories import QuestionFactory
 
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
@@ -89,10 +90,11 @@ def graded_exam(*, now: datetime, **exam_fields: Any) -> Exam:
     QuestionFactory.create_batch(2, kind=QuestionKind.SINGLE)
     QuestionFactory(kind=QuestionKind.MULTIPLE)
     QuestionFactory(kind=QuestionKind.JUDGE)
-    session = ExamSessionFactory(
-        exam=ExamFactory(**exam_fields), opens_at=now, closes_at=now + timedelta(days=1)
+    session = cast(
+        ExamSession,
+        ExamSessionFactory(exam=ExamFactory(**exam_fields), opens_at=now, closes_at=now + timedelta(days=1)),
     )
-    submitted, sitting = UserFactory(), UserFactory()
+    submitted, sitting = cast(User, UserFactory()), cast(User, UserFactory())
     attempt = services.attempt_start(session_id=session.pk, candidate=submitted, now=now).attempt
     services.attempt_answers_save(
         attempt_id=attempt.pk,
