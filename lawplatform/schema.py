@@ -2,7 +2,7 @@
 
 Any operation can refuse an anonymous caller (401) or one without the right role
 (403), and any operation with a path parameter can answer 404; any operation that
-takes input can answer 400. Each answers with the ``Error`` body of
+takes input can answer 400, and one that takes a body 415 when the body cannot be read. Each answers with the ``Error`` body of
 ``lawplatform.errors``; views document the answers specific to them (409 with its
 codes, for instance) themselves.
 """
@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "401": "Not signed in.",
     "403": "Not allowed for your role.",
     "404": "Not found, or not yours to see.",
+    "415": "The body is not in a format this operation reads.",
 }
 
 
@@ -45,6 +46,8 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             wanted = ["400", "401", "403"]
             if "{" in path:
                 wanted.append("404")
+            if "requestBody" in operation:
+                wanted.append("415")
             for status in wanted:
                 responses.setdefault(
                     status,

@@ -237,11 +237,21 @@ def exam_bank_shortfalls(exam: Exam) -> list[str]:
     return blueprint_shortfalls(specs, rule_pools([spec.pool_key for spec in specs]))
 
 
+# Sessions are scheduled within this range of years; anything else is a typing slip.
+SESSION_YEARS = (2000, 2100)
+
+
 def _check_window(opens_at: datetime, closes_at: datetime) -> None:
     if opens_at is None or closes_at is None:
         raise ValidationFailed(
             _("请填写开始时间和结束时间。"), field="opens_at" if opens_at is None else "closes_at"
         )
+    for field, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if not SESSION_YEARS[0] <= moment.year <= SESSION_YEARS[1]:
+            raise ValidationFailed(
+                _("时间应在 %(a)s 年至 %(b)s 年之间。") % {"a": SESSION_YEARS[0], "b": SESSION_YEARS[1]},
+                field=field,
+            )
     if not opens_at < closes_at:
         raise ValidationFailed(_("结束时间必须晚于开始时间。"), field="closes_at")
 

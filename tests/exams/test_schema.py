@@ -37,6 +37,8 @@ def test_every_exam_endpoint_is_in_the_schema_with_its_error_responses():
     for (path, method), codes in DOCUMENTED.items():
         # Every operation also documents the answers any operation can give (lawplatform.schema).
         common = {"400", "401", "403"} | ({"404"} if "{" in path else set())
+        if "requestBody" in paths[path][method]:
+            common.add("415")
         assert set(paths[path][method]["responses"]) == codes | common, (path, method)
     error = paths["/api/v1/attempts/{id}/answers/"]["put"]["responses"]["409"]["content"]["application/json"][
         "schema"

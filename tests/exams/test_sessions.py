@@ -491,3 +491,22 @@ def test_the_session_list_and_the_board_cost_a_fixed_number_of_statements(sessio
     assert len(listing) == 7, listing.sql
     # token+user, exam-admin group, session, its departments, eligible count, counts, attempts in progress
     assert len(board) == 7, board.sql
+
+
+def test_a_session_window_outside_sensible_years_is_refused_naming_the_field():
+    from exams.models import ExamSession
+    from exams.services import session_schedule
+    from lawplatform.errors import ValidationFailed
+    from tests.factories.exams import ExamFactory
+
+    exam = ExamFactory()
+    before = ExamSession.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        session_schedule(
+            exam=exam,
+            title="x",
+            opens_at=datetime(370, 2, 28, tzinfo=UTC),
+            closes_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+    assert (refused.value.field, refused.value.message) == ("opens_at", "时间应在 2000 年至 2100 年之间。")
+    assert ExamSession.objects.count() == before
