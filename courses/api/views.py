@@ -230,11 +230,12 @@ class StudyPlanViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    lookup_value_regex = r"\d+"
     """Annual study plans. Administrators write them; everyone reads the plans that apply to them.
 
     Every plan must require a Constitution course (`code`: `constitution_required`).
     """
+
+    lookup_value_regex = r"\d+"
 
     serializer_class = StudyPlanSerializer
     permission_classes = [IsExamAdminOrReadOnly]

@@ -565,6 +565,17 @@ def test_the_schema_says_the_pre_meeting_check_is_bureau_level_and_for_admins_an
     assert operation["responses"]["403"]["description"] == "Neither an exam administrator nor a leader."
 
 
+def test_the_schema_says_every_plan_must_require_a_constitution_course():
+    response = token_client(AdminFactory()).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    operation = json.loads(response.content)["paths"]["/api/v1/study-plans/"]["post"]
+    assert operation["description"] == (
+        "Annual study plans. Administrators write them; everyone reads the plans that apply to them.\n\n"
+        "Every plan must require a Constitution course (`code`: `constitution_required`)."
+    )
+
+
 def test_activities_filter_by_kind_and_year():
     lecture = StudyActivityFactory(kind="lecture", meeting="", held_on=date(2026, 3, 1))
     StudyActivityFactory(held_on=date(2026, 3, 2))
