@@ -165,7 +165,9 @@ class LessonSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(
-        inline_serializer("LessonCourse", {"id": serializers.IntegerField(), "title": serializers.CharField()})
+        inline_serializer(
+            "LessonCourse", {"id": serializers.IntegerField(), "title": serializers.CharField()}
+        )
     )
     def get_course(self, lesson: Lesson) -> dict[str, Any]:
         return {"id": lesson.course_id, "title": lesson.course.title}
