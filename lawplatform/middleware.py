@@ -38,3 +38,23 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class RejectNulMiddleware:
+    """400 for a query string holding a NUL character: no database stores one in text, and
+    PostgreSQL refuses it with an error, so no filter may pass one on."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": _("查询参数中不能含有空字符。"), "code": "invalid"}, status=400
+                )
+            return HttpResponseBadRequest(_("查询参数中不能含有空字符。"))
+        return self.get_response(request)

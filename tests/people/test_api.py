@@ -223,3 +223,10 @@ def test_pages_are_at_most_a_thousand_rows_and_huge_offsets_are_the_end():
     assert huge.status_code == 200
     assert huge.json()["results"] == []
     assert "limit=1000" in (huge.json()["previous"] or "")
+
+
+def test_a_nul_character_in_a_query_is_refused_before_any_database_sees_it():
+    admin = AdminFactory()
+    response = token_client(admin).get("/api/v1/questions/?search=a%00b")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "查询参数中不能含有空字符。", "code": "invalid"}
