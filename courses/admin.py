@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from lawplatform.errors import ValidationFailed
+from common.errors import ValidationFailed
 
 from . import services
 from .forms import ActivityForm

@@ -13,7 +13,7 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from lawplatform.home import register_nav_link, register_task_provider
+        from common.home import register_nav_link, register_task_provider
         from people.scope import is_exam_admin
 
         from .home import plan_tasks

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lawplatform.errors import DomainError, ValidationFailed
-from lawplatform.permissions import admin_required
+from common.errors import DomainError, ValidationFailed
 from people.models import User
+from people.permissions import admin_required
 from people.scope import is_exam_admin, is_leader
 
 from . import selectors, services

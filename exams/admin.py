@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lawplatform.errors import DomainError, ValidationFailed
+from common.errors import DomainError, ValidationFailed
 
 from . import bank_io, services
 from .models import (

@@ -16,7 +16,7 @@ class ExamsConfig(AppConfig):
         auditlog.register(ExamRule)
         auditlog.register(ExamSession, m2m_fields={"departments"})
 
-        from lawplatform.home import register_nav_link, register_task_provider
+        from common.home import register_nav_link, register_task_provider
 
         from .home import exam_tasks
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from lawplatform.spreadsheets import download_response, read_rows
+from common.spreadsheets import download_response, read_rows
 from people.models import User
 
 from .models import JUDGE_FALSE, JUDGE_TRUE, OPTION_KEYS, Question, QuestionKind

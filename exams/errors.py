@@ -1,6 +1,6 @@
-"""The exam engine's domain errors; each has a stable ``code`` and an HTTP status (see lawplatform.errors)."""
+"""The exam engine's domain errors; each has a stable ``code`` and an HTTP status (see common.errors)."""
 
-from lawplatform.errors import Conflict, NotPermitted, ValidationFailed
+from common.errors import Conflict, NotPermitted, ValidationFailed
 
 
 class NotEligible(NotPermitted):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from lawplatform.home import HomeTask
+from common.home import HomeTask
 
 from . import page_selectors, selectors
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from lawplatform.errors import DomainError
-from lawplatform.permissions import admin_required
+from common.errors import DomainError
 from people.models import User
+from people.permissions import admin_required
 from people.scope import is_exam_admin
 
 from . import page_selectors, selectors, services

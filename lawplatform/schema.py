@@ -3,7 +3,7 @@
 Any operation can refuse an anonymous caller (401) or one without the right role
 (403), and any operation with a path parameter can answer 404; any operation that
 takes input can answer 400, and one that takes a body 415 when the body cannot be read. Each answers with the ``Error`` body of
-``lawplatform.errors``; views document the answers specific to them (409 with its
+``common.errors``; views document the answers specific to them (409 with its
 codes, for instance) themselves.
 """
 

@@ -4,9 +4,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
+from common.home import home_tasks
 from people.scope import is_exam_admin, is_leader
-
-from .home import home_tasks
 
 
 @login_required

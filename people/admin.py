@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from lawplatform.errors import ValidationFailed
+from common.errors import ValidationFailed
 
 from .api.views import roster_template_response
 from .models import Department, RosterImport, User

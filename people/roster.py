@@ -9,8 +9,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import ValidationFailed
-from lawplatform.spreadsheets import parse_yes_no, read_rows
+from common.errors import ValidationFailed
+from common.spreadsheets import parse_yes_no, read_rows
 
 from .models import RosterImport, User
 from .services import department_ensure_path, department_name_paths

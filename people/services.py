@@ -13,7 +13,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import NotPermitted, ValidationFailed
+from common.errors import NotPermitted, ValidationFailed
 
 from .models import PATH_STEP, Department, User
 from .scope import EXAM_ADMIN_GROUP

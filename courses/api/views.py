@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from lawplatform.errors import Conflict, ValidationFailed
-from lawplatform.permissions import IsExamAdmin, IsExamAdminOrLeader, IsExamAdminOrReadOnly
+from common.errors import Conflict, ValidationFailed
 from people.models import User
+from people.permissions import IsExamAdmin, IsExamAdminOrLeader, IsExamAdminOrReadOnly
 from people.scope import visible_departments
 
 from .. import selectors, services

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lawplatform.errors import Conflict, ValidationFailed
+from common.errors import Conflict, ValidationFailed
 from people.models import Department, User
 from people.scope import subtree_q
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import ValidationFailed
+from common.errors import ValidationFailed
 from people.models import Department
 
 from ..models import Course, LawArea, PlanCourse, StudyPlan

@@ -11,8 +11,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import Conflict
 from exams.services import StartResult, practice_start
-from lawplatform.errors import Conflict
 from people.models import User
 
 from ..models import Course, CourseCompletion, HoursSource, Lesson, LessonProgress, StudyHoursEntry

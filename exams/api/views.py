@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lawplatform.permissions import IsExamAdmin
 from people.models import User
+from people.permissions import IsExamAdmin
 from people.scope import is_exam_admin
 
 from .. import bank_io, selectors, services

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from lawplatform.schedules import ensure_interval_task, remove_task
+from common.schedules import ensure_interval_task, remove_task
 
 
 def forwards(apps, schema_editor):

@@ -33,7 +33,7 @@ Attempts (``services/attempts.py``)
 ``attempts_graded`` (a Django signal, ``attempt_ids=[...]``) is sent after the transaction that
 submitted or regraded attempts commits.
 
-Every function raises a ``lawplatform.errors.DomainError`` subclass (see ``exams/errors.py``)
+Every function raises a ``common.errors.DomainError`` subclass (see ``exams/errors.py``)
 with a stable ``code`` on refusal, and on refusal changes nothing.
 """
 

@@ -45,7 +45,7 @@ from django.dispatch import Signal
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import DomainError, ValidationFailed
+from common.errors import DomainError, ValidationFailed
 from people.models import User
 
 from ..eligibility import session_eligible_q, user_department_path

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Field
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import ValidationFailed
+from common.errors import ValidationFailed
 from people.models import Department, User
 
 from ..eligibility import session_eligible_q

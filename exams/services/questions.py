@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lawplatform.errors import ValidationFailed
+from common.errors import ValidationFailed
 from people.models import User
 
 from ..grading import grade_item, is_passed

@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lawplatform.permissions import IsExamAdmin, IsExamAdminOrReadOnly
-from lawplatform.spreadsheets import XLSX_CONTENT_TYPE, download_response
+from common.spreadsheets import XLSX_CONTENT_TYPE, download_response
+from people.permissions import IsExamAdmin, IsExamAdminOrReadOnly
 
 from .. import roster, selectors, services
 from ..models import User

@@ -6,6 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from common.errors import ValidationFailed
 from courses.models import (
     ActivityAttendance,
     ActivityKind,
@@ -26,7 +27,6 @@ from courses.services import (
     activity_sign_in_open,
     activity_update,
 )
-from lawplatform.errors import ValidationFailed
 from tests.factories import AdminFactory, DepartmentFactory, LeaderFactory, StudyActivityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

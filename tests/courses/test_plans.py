@@ -7,10 +7,10 @@ import time_machine
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 
+from common.errors import ValidationFailed
 from courses.models import LawArea, PlanCourse, StudyPlan
 from courses.selectors import personal_plan, plans_for_person
 from courses.services import ConstitutionRequired, PlanCourseIn, course_complete, study_plan_save
-from lawplatform.errors import ValidationFailed
 from tests.factories import (
     AdminFactory,
     ConstitutionCourseFactory,

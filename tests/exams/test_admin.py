@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from common.spreadsheets import xlsx_bytes
 from exams.models import AnswerCorrection, Attempt, Exam, ExamSession, Question, QuestionImport, QuestionKind
-from lawplatform.spreadsheets import xlsx_bytes
 from tests.exams.conftest import graded_exam
 from tests.exams.test_bank_io import GOOD_ROWS, HEADERS
 from tests.factories import ExamFactory, QuestionFactory, UserFactory

@@ -8,9 +8,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from common.spreadsheets import csv_bytes, xlsx_bytes
 from exams.bank_io import TEMPLATE_HEADERS
 from exams.models import Question, QuestionImport
-from lawplatform.spreadsheets import csv_bytes, xlsx_bytes
 from tests.conftest import token_client
 from tests.factories import AdminFactory, QuestionFactory, UserFactory
 

@@ -8,9 +8,9 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from common.errors import ValidationFailed
 from exams import services
 from exams.models import AnswerCorrection, Attempt, AttemptItem, Question, QuestionKind
-from lawplatform.errors import ValidationFailed
 from tests.conftest import token_client
 from tests.exams.conftest import correct_payload, field_named
 from tests.factories import (

@@ -494,9 +494,9 @@ def test_the_session_list_and_the_board_cost_a_fixed_number_of_statements(sessio
 
 
 def test_a_session_window_outside_sensible_years_is_refused_naming_the_field():
+    from common.errors import ValidationFailed
     from exams.models import ExamSession
     from exams.services import session_schedule
-    from lawplatform.errors import ValidationFailed
     from tests.factories.exams import ExamFactory
 
     exam = ExamFactory()

@@ -3,7 +3,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from lawplatform.spreadsheets import csv_bytes, xlsx_bytes
+from common.spreadsheets import csv_bytes, xlsx_bytes
 from people.models import Department, RosterImport, User
 from people.roster import TEMPLATE_HEADERS
 from tests.conftest import token_client
