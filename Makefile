@@ -46,5 +46,6 @@ clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3 test-output
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=tests --ignore=bench
+	sed -i '/^"POT-Creation-Date:/d' $$(find . -path ./.venv -prune -o -name django.po -print)
 	$(PY) manage.py compilemessages --ignore=.venv
