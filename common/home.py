@@ -21,6 +21,8 @@ class HomeTask:
     url: str
     due: str = ""
     urgent: bool = False
+    # A short state shown as a badge before the title: "已逾期" (overdue), "未通过" (failed); empty for none.
+    state: str = ""
 
 
 def register_task_provider(provider: Callable[[Any], list[HomeTask]]) -> None:

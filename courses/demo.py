@@ -248,7 +248,7 @@ def _seed_activities(today: date, now: datetime) -> None:
         activity = _activity(
             ActivityIn(
                 kind=ActivityKind.LECTURE,
-                title=f"法治讲堂：{title}",
+                title=title,
                 held_on=held_on,
                 hours=Decimal("2.0"),
                 speaker=speaker,
@@ -296,7 +296,7 @@ def _seed_activities(today: date, now: datetime) -> None:
         activity = _activity(
             ActivityIn(
                 kind=ActivityKind.OUTREACH,
-                title=f"普法活动：{title}",
+                title=title,
                 held_on=held_on,
                 hours=Decimal("1.0"),
                 place=place,

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Department
 
 from .models import StudyActivity
-from .services import ACTIVITY_FIELDS
+from .services import ACTIVITY_FIELDS, FIELDS_BY_KIND
 
 
 class ActivityForm(forms.ModelForm):
@@ -17,6 +19,15 @@ class ActivityForm(forms.ModelForm):
             "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "materials": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Mark each kind-specific field with the kinds it belongs to (``data-kinds``), so the page
+        shows the fields of the chosen kind only; without JavaScript every field shows."""
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            kinds = [kind for kind, names in FIELDS_BY_KIND.items() if name in names]
+            if kinds:
+                self.fields[name].widget.attrs["data-kinds"] = " ".join(kinds)
 
 
 class DepartmentTreeField(forms.ModelMultipleChoiceField):

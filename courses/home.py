@@ -25,8 +25,14 @@ def plan_tasks(user: Any) -> list[HomeTask]:
             detail=_("年度学法计划必修课程，已学完 %(done)s/%(total)s 章")
             % {"done": item.progress.lessons_completed, "total": item.progress.lessons_total},
             url=reverse("courses:course_detail", args=[item.course.pk]),
-            due=_("%(date)s 前完成") % {"date": date_format(item.due_on, "Y-m-d")},
+            due=(
+                _("应于 %(date)s 前完成，已逾期 %(days)s 天，请尽快学完")
+                % {"date": date_format(item.due_on, "Y-m-d"), "days": (today - item.due_on).days}
+                if item.overdue
+                else _("%(date)s 前完成") % {"date": date_format(item.due_on, "Y-m-d")}
+            ),
             urgent=item.overdue,
+            state=_("已逾期") if item.overdue else "",
         )
         for item in plan.unfinished_required
     ]

@@ -24,6 +24,7 @@ from people.scope import is_exam_admin, is_leader
 from . import selectors, services
 from .forms import ActivityForm, BulkAttendeesForm, SignInCodeForm, SignInOpenForm
 from .models import ActivityKind, ActivitySignIn, AttendanceMethod, StudyActivity
+from .reading import READING_CHARS_PER_MINUTE, lesson_characters, lesson_required_seconds
 from .richtext import render_lesson_body
 from .services.progress import HEARTBEAT_CAP_SECONDS
 from .throttling import sign_in_code_try
@@ -100,6 +101,9 @@ def lesson_read(request: HttpRequest, pk: int) -> HttpResponse:
         "body": render_lesson_body(lesson.body),
         "progress": progress,
         "seconds_spent": progress.seconds_spent if progress else 0,
+        "required_seconds": lesson_required_seconds(lesson),
+        "characters": lesson_characters(lesson),
+        "reading_speed": READING_CHARS_PER_MINUTE,
         "completed": bool(progress and progress.completed_at),
         "previous": before,
         "next": after,

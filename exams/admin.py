@@ -99,6 +99,8 @@ class QuestionAdmin(admin.ModelAdmin):
         else:
             created = services.question_create(data=data, is_active=form.cleaned_data["is_active"])
             obj.pk = created.pk
+        for _field, message in services.question_warnings(data):
+            self.message_user(request, message, messages.WARNING)
 
     @admin.action(description=_("启用所选试题"))
     def activate(self, request: HttpRequest, queryset: Any) -> None:
@@ -155,6 +157,12 @@ class QuestionAdmin(admin.ModelAdmin):
                     % {"c": result.created, "u": result.updated, "n": result.unchanged},
                     messages.SUCCESS,
                 )
+                for warning in result.warnings:
+                    self.message_user(
+                        request,
+                        _("第 %(row)s 行 %(field)s：%(message)s") % warning,
+                        messages.WARNING,
+                    )
                 return HttpResponseRedirect(reverse("admin:exams_question_changelist"))
         context = {
             **self.admin_site.each_context(request),

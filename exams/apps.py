@@ -21,5 +21,6 @@ class ExamsConfig(AppConfig):
         from .home import exam_tasks
 
         register_nav_link(title=_("我的考试"), url_name="exams:my_exams")
+        register_nav_link(title=_("练习"), url_name="exams:practice")
         register_nav_link(title=_("错题本"), url_name="exams:mistakes")
         register_task_provider(exam_tasks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,18 +38,32 @@ def exam_tasks(user: Any) -> list[HomeTask]:
                 )
             )
             continue
-        detail = (
-            _("剩余 %(n)s 次作答机会") % {"n": status.attempts_left}
-            if status.attempts_used
-            else _("尚未参加，共 %(n)s 次作答机会") % {"n": status.attempts_left}
-        )
+        closing_soon = (session.closes_at - now).total_seconds() < URGENT_HOURS * 3600
+        if status.attempts_used:
+            # Every attempt so far was submitted without a pass (a passed session is not a task).
+            tasks.append(
+                HomeTask(
+                    title=_("再次参加考试：%(title)s") % {"title": session.title},
+                    detail=_("上次最高 %(score)s 分，及格线 %(pass)s 分；先复习错题本，还剩 %(n)s 次作答机会")
+                    % {
+                        "score": floatformat(status.best_score or 0, -1),
+                        "pass": floatformat(session.exam.pass_score, -1),
+                        "n": status.attempts_left,
+                    },
+                    url=reverse("exams:my_exams") + f"#session-{session.pk}",
+                    due=due,
+                    urgent=True,
+                    state=_("未通过"),
+                )
+            )
+            continue
         tasks.append(
             HomeTask(
                 title=_("参加考试：%(title)s") % {"title": session.title},
-                detail=detail,
+                detail=_("尚未参加，共 %(n)s 次作答机会") % {"n": status.attempts_left},
                 url=reverse("exams:my_exams") + f"#session-{session.pk}",
                 due=due,
-                urgent=(session.closes_at - now).total_seconds() < URGENT_HOURS * 3600,
+                urgent=closing_soon,
             )
         )
     for attempt in page_selectors.practice_attempts_in_progress(user=user, now=now):

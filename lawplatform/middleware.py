@@ -1,6 +1,8 @@
 from typing import Any
 
 from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
+from django.http import Http404
 from django.utils.functional import SimpleLazyObject
 
 
@@ -58,3 +60,35 @@ class RejectNulMiddleware:
                 )
             return HttpResponseBadRequest(_("查询参数中不能含有空字符。"))
         return self.get_response(request)
+
+
+class DebugNotFoundMiddleware:
+    """The site's 404 page with ``DEBUG`` on too.
+
+    With ``DEBUG`` off, Django answers every 404 through ``handler404``. With it on, Django shows its
+    technical page instead, which lists every URL pattern of the project; a development server
+    reachable from an office network would hand that map to anyone. So, with ``DEBUG`` on, a path
+    that matched no URL and a view that raised ``Http404`` get the same page as in production.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            from .views import not_found
+
+            return not_found(request)
+        return response
+
+    def process_exception(self, request: Any, exception: Exception) -> Any:
+        if settings.DEBUG and isinstance(exception, Http404):
+            from .views import not_found
+
+            return not_found(request, exception)
+        return None

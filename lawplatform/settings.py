@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "lawplatform.middleware.DebugNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawplatform.middleware.AuditActorMiddleware",
 ]

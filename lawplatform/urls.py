@@ -34,7 +34,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("courses.api.urls")),
 ]
 
+handler400 = "lawplatform.views.bad_request"
+handler403 = "lawplatform.views.permission_denied"
 handler404 = "lawplatform.views.not_found"
+handler500 = "lawplatform.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -21,6 +21,7 @@ from ..models import (
     StudyHoursEntry,
     StudyPlan,
 )
+from ..reading import lesson_required_seconds
 from ..richtext import render_lesson_body
 from ..selectors import CourseProgress
 from ..services import ACTIVITY_FIELDS
@@ -113,8 +114,15 @@ def lesson_progress_data(progress: LessonProgress | None) -> dict[str, Any]:
     }
 
 
+MIN_STUDY_HELP = _("本章需要的学习秒数：按正文长度和阅读速度计算，不超过课程设定的上限")
+
+
 class LessonSummarySerializer(serializers.ModelSerializer):
+    min_study_seconds = serializers.SerializerMethodField(help_text=MIN_STUDY_HELP)
     my_progress = serializers.SerializerMethodField()
+
+    def get_min_study_seconds(self, lesson: Lesson) -> int:
+        return lesson_required_seconds(lesson)
 
     class Meta:
         model = Lesson
@@ -145,6 +153,7 @@ class LessonSerializer(serializers.ModelSerializer):
     course = serializers.SerializerMethodField()
     body_html = serializers.SerializerMethodField(help_text=_("正文，已转为 HTML"))
     articles = serializers.ListField(source="article_list", child=serializers.CharField())
+    min_study_seconds = serializers.SerializerMethodField(help_text=MIN_STUDY_HELP)
     attachments = serializers.SerializerMethodField()
     my_progress = serializers.SerializerMethodField()
 
@@ -171,6 +180,9 @@ class LessonSerializer(serializers.ModelSerializer):
     )
     def get_course(self, lesson: Lesson) -> dict[str, Any]:
         return {"id": lesson.course_id, "title": lesson.course.title}
+
+    def get_min_study_seconds(self, lesson: Lesson) -> int:
+        return lesson_required_seconds(lesson)
 
     def get_body_html(self, lesson: Lesson) -> str:
         return str(render_lesson_body(lesson.body))

@@ -24,6 +24,7 @@ from people.scope import visible_departments
 
 from .. import selectors, services
 from ..models import StudyActivity, StudyPlan
+from ..reading import lesson_required_seconds
 from ..throttling import SIGN_IN_THROTTLE_SCOPE
 from .serializers import (
     ActivitySerializer,
@@ -213,7 +214,7 @@ class LessonViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 def heartbeat_data(lesson: Any, result: services.HeartbeatResult) -> dict[str, Any]:
     return {
         **lesson_progress_data(result.progress),
-        "min_study_seconds": lesson.min_study_seconds,
+        "min_study_seconds": lesson_required_seconds(lesson),
         "credited_seconds": result.credited_seconds,
         "course_completed": result.course_completed,
     }

@@ -2,6 +2,7 @@
 
 from .activities import (
     ACTIVITY_FIELDS,
+    FIELDS_BY_KIND,
     ActivityIn,
     SignInClosed,
     activity_attendee_remove,
@@ -35,6 +36,7 @@ from .progress import (
 
 __all__ = [
     "ACTIVITY_FIELDS",
+    "FIELDS_BY_KIND",
     "HEARTBEAT_CAP_SECONDS",
     "ActivityIn",
     "ConstitutionRequired",

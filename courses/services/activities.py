@@ -80,6 +80,14 @@ class ActivityIn:
         return cls(**{**current, **{name: values[name] for name in ACTIVITY_FIELDS if name in values}})
 
 
+# The fields that describe each kind of activity (the form shows only these for the chosen kind);
+# kind, title, date, hours and department belong to every kind.
+FIELDS_BY_KIND: dict[str, list[str]] = {
+    ActivityKind.PRE_MEETING: ["meeting", "speaker", "speaker_title", "law_area", "topic"],
+    ActivityKind.LECTURE: ["speaker", "speaker_title", "law_area", "topic", "place"],
+    ActivityKind.OUTREACH: ["topic", "law_area", "place", "audience", "materials", "people_reached"],
+}
+
 # What each kind of activity must record, with the message naming the field.
 REQUIRED_BY_KIND: dict[str, list[tuple[str, Any]]] = {
     ActivityKind.PRE_MEETING: [

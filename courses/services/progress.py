@@ -17,6 +17,7 @@ from people.models import User
 
 from ..models import Course, CourseCompletion, HoursSource, Lesson, LessonProgress, StudyHoursEntry
 from ..quiz import quiz_passed, quiz_passers
+from ..reading import lesson_required_seconds
 
 # The page beats every 15 s while it is visible and the reader active. A beat credits the time
 # since the last one, never more than this: an idle tab that stops beating earns nothing for the
@@ -80,7 +81,7 @@ def lesson_heartbeat(
     if (
         progress.completed_at is None
         and progress.end_reached_at is not None
-        and progress.seconds_spent >= lesson.min_study_seconds
+        and progress.seconds_spent >= lesson_required_seconds(lesson)
     ):
         progress.completed_at = now
         completed_now = True
@@ -102,7 +103,7 @@ def lesson_complete(*, lesson: Lesson, user: User, now: datetime) -> HeartbeatRe
     """The reader says they are done: a last beat with the end reached, refused while time is short."""
     result = lesson_heartbeat(lesson=lesson, user=user, now=now, end_reached=True)
     if result.progress.completed_at is None:
-        remaining = lesson.min_study_seconds - result.progress.seconds_spent
+        remaining = lesson_required_seconds(lesson) - result.progress.seconds_spent
         raise LessonNotFinished(
             _("本章还需学习 %(seconds)s 秒才能完成。") % {"seconds": remaining},
         )

@@ -103,6 +103,10 @@ class ImportResultSerializer(serializers.Serializer):
     import_id = serializers.IntegerField(
         allow_null=True, help_text=_("没有任何变化时为 null，也不留导入记录。")
     )
+    warnings = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("已导入但可能有误之处：{row, field, message}，例如解析按位置指代选项。"),
+    )
 
 
 # Exams (administrators)

@@ -83,6 +83,7 @@ from .questions import (
     question_problems,
     question_set_active,
     question_update,
+    question_warnings,
     questions_import,
 )
 
@@ -125,6 +126,7 @@ __all__ = [
     "question_problems",
     "question_set_active",
     "question_update",
+    "question_warnings",
     "questions_import",
     "session_schedule",
     "session_update",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -72,6 +73,36 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     import_id: int | None = None
+    # ``{"row", "field", "message"}`` for what is allowed but probably wrong (see ``question_warnings``).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+# An explanation that points at options by their place ("前四项", "以上选项", "选项 B") is wrong as soon as
+# the options are shuffled, and each candidate sees them in an order of their own. "前款" and "第四项"
+# (an article's paragraph and item) are law references, not options, and do not match.
+OPTION_POSITION_PATTERN = re.compile(
+    r"(?<!最)(?:前|后)[一二三四五六七八九两几]+(?:项|个选项|种)"
+    r"|(?:上述|以上|其余|其他)(?:各项|选项|几项|各选项)"
+    r"|选项\s*[A-Fa-f](?![A-Za-z])"
+    r"|第[一二三四五六]个选项"
+)
+
+
+def question_warnings(data: QuestionIn) -> list[tuple[str, str]]:
+    """What a question may keep but should not: ``(field, message)`` pairs, empty when all is well.
+
+    Today one rule: the explanation must name options by their content, not by their place.
+    """
+    found = OPTION_POSITION_PATTERN.findall(data.explanation or "")
+    if not found:
+        return []
+    return [
+        (
+            "explanation",
+            _("解析按位置指代选项（“%(words)s”）：考生看到的选项顺序各不相同，请改为写出选项内容。")
+            % {"words": "”“".join(dict.fromkeys(found))},
+        )
+    ]
 
 
 def question_fingerprint(*, kind: str, stem: str) -> str:
@@ -287,7 +318,13 @@ def questions_import(
         for question in Question.objects.filter(fingerprint__in=fingerprints[start : start + CHUNK]):
             existing[question.fingerprint] = question
     now = timezone.now()
-    result = ImportResult()
+    result = ImportResult(
+        warnings=[
+            {"row": number, "field": headers.get(field_name, field_name), "message": message}
+            for number, cleaned, _fingerprint in cleaned_rows
+            for field_name, message in question_warnings(cleaned)
+        ]
+    )
     to_create: list[Question] = []
     to_update: list[Question] = []
     changes: list[dict[str, Any]] = []

@@ -67,7 +67,8 @@ def test_staff_member_reads_a_lesson_until_it_completes_and_sees_the_hours_in_th
 
 def test_the_page_beats_only_while_visible_and_the_reader_active(page):
     UserFactory(username="lisi")
-    lesson = LessonFactory(min_study_seconds=600)
+    # 3,000 characters take ten minutes to read, so the lesson stays open through the whole test.
+    lesson = LessonFactory(min_study_seconds=600, body="\n\n".join(["宪法是国家的根本法。" * 30] * 10))
     login(page, "lisi", PASSWORD)
     beats = []
     page.on("request", lambda request: beats.append(request) if request.url.endswith("/heartbeat/") else None)

@@ -51,7 +51,9 @@ def test_lesson_page_renders_the_body_safely_and_wires_the_heartbeat(client):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img src=x" not in page
     assert f'data-heartbeat-url="/api/v1/lessons/{lesson.pk}/heartbeat/"' in page
-    assert 'data-min-seconds="90"' in page
+    # 44 characters read in 9 s at 300 a minute; a lesson needs at least 15 s, at most the editor's 90.
+    assert 'data-min-seconds="15"' in page
+    assert "本章约 44 字，按每分钟 300 字计算，至少需要学习 15 秒。" in page
     assert 'data-interval="15"' in page
 
 
@@ -70,7 +72,9 @@ def test_my_study_page_shows_plan_hours_and_ledger(client):
 
     assert '<span class="figure" id="hours-earned">3.5</span>' in page
     assert "/ 10.0 学时" in page
-    assert "会前学法：四月党组会会前学法" in page
+    assert '<span class="tag">会前学法</span>四月党组会会前学法' in page
+    assert '<span class="tag">课程学习</span>宪法' in page
+    assert "会前学法：" not in page
     assert "已学完" in page
 
 
@@ -81,6 +85,18 @@ def test_my_study_page_shows_plan_hours_and_ledger(client):
 def test_activity_pages_are_for_administrators(client, name):
     response = logged_in(client, UserFactory()).get(reverse(name))
     assert response.status_code == 403
+
+
+def test_the_activity_form_marks_each_kinds_fields_for_the_page_to_show_only_those(client):
+    page = logged_in(client, AdminFactory()).get(reverse("courses:activity_create")).content.decode()
+
+    assert 'name="meeting" maxlength="200" data-kinds="pre_meeting"' in page
+    assert 'name="speaker" maxlength="100" data-kinds="pre_meeting lecture"' in page
+    assert 'name="audience" maxlength="200" data-kinds="outreach"' in page
+    assert 'name="people_reached" min="0" data-kinds="outreach"' in page
+    assert 'name="title" maxlength="200" required' in page
+    assert "data-kinds" not in page.split('name="title"')[1].split(">")[0]
+    assert "/static/courses/activity_form.js" in page
 
 
 def test_pre_meeting_check_page_is_404_for_staff(client):
@@ -262,6 +278,28 @@ def test_home_page_lists_unfinished_required_courses_and_the_nav_links(client):
     admin_page = logged_in(client, AdminFactory()).get("/").content.decode()
     assert '<a href="/courses/activities/">学法活动</a>' in admin_page
     assert '<a href="/courses/pre-meeting-check/">会前学法检查</a>' in admin_page
+
+
+def test_home_page_shows_an_overdue_required_course_as_overdue(client):
+    person = UserFactory()
+    late = ConstitutionCourseFactory(title="宪法学习")
+    LessonFactory(course=late)
+    on_time = CourseFactory(title="民法典学习")
+    LessonFactory(course=on_time)
+    plan = StudyPlanFactory(year=2026, courses=[late, on_time])
+    plan.entries.filter(course=late).update(due_on=date(2026, 3, 31))
+    plan.entries.filter(course=on_time).update(due_on=date(2026, 6, 30))
+
+    with time_machine.travel(datetime(2026, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        page = logged_in(client, person).get("/").content.decode()
+
+    assert (
+        f'<li class="urgent"><span class="badge">已逾期</span><a href="/courses/{late.pk}/">'
+        "<strong>学习《宪法学习》</strong></a>"
+    ) in page
+    assert "应于 2026-03-31 前完成，已逾期 10 天，请尽快学完" in page
+    assert f'<li class=""><a href="/courses/{on_time.pk}/"><strong>学习《民法典学习》</strong></a>' in page
+    assert "2026-06-30 前完成" in page
 
 
 def admin_plan_form(course, *, due_on=""):

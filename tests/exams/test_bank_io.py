@@ -112,7 +112,13 @@ def test_import_creates_questions_and_records_who_and_what():
 
     assert response.status_code == 201, response.json()
     record = QuestionImport.objects.get()
-    assert response.json() == {"created": 3, "updated": 0, "unchanged": 0, "import_id": record.id}
+    assert response.json() == {
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "import_id": record.id,
+        "warnings": [],
+    }
     assert (record.actor, record.filename, record.created_count) == (admin, "bank.xlsx", 3)
     single, multiple, judge = Question.objects.order_by("id")
     assert (single.kind, single.answer, single.difficulty, single.category) == ("single", ["B"], 1, "宪法")
@@ -140,7 +146,7 @@ def test_importing_the_same_file_again_changes_nothing():
     again = upload(client, "bank.xlsx", content)
 
     assert again.status_code == 201
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 3, "import_id": None}
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 3, "import_id": None, "warnings": []}
     assert list(Question.objects.order_by("id").values()) == before
     assert QuestionImport.objects.count() == 1
 
@@ -244,6 +250,7 @@ def test_export_uses_the_template_format_and_imports_back_unchanged(kind):
         "updated": 0,
         "unchanged": 3,
         "import_id": None,
+        "warnings": [],
     }
 
 

@@ -704,10 +704,28 @@ def test_home_lists_open_sessions_not_passed_and_attempts_in_progress(client, ba
     assert f'<a href="/exams/attempts/{practice.pk}/"><strong>继续练习：每日练习</strong></a>' in page
 
 
-def test_navigation_links_my_exams_and_mistakes(client, travel):
+def test_home_shows_a_failed_session_as_failed_with_what_to_do_next(client, bank, travel):
+    user = UserFactory()
+    session = open_session("年度学法考试", closes=timedelta(days=10))
+    submit(user, start(user, session))
+
+    page = html(logged_in(client, user).get("/"))
+
+    assert (
+        f'<li class="urgent"><span class="badge">未通过</span><a href="/exams/#session-{session.pk}">'
+        "<strong>再次参加考试：年度学法考试</strong></a>"
+    ) in page
+    assert "上次最高 0 分，及格线 5 分；先复习错题本，还剩 1 次作答机会" in page
+    assert "剩余 1 次作答机会" not in page
+
+
+def test_navigation_links_my_exams_practice_and_mistakes(client, travel):
     page = html(logged_in(client, UserFactory()).get("/"))
 
-    assert '<a href="/exams/">我的考试</a><a href="/exams/mistakes/">错题本</a>' in page
+    assert (
+        '<a href="/exams/">我的考试</a><a href="/exams/practice/">练习</a><a href="/exams/mistakes/">错题本</a>'
+        in page
+    )
 
 
 # ---------------------------------------------------------------- nothing leaks
