@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from common.errors import ValidationFailed
+from common.errors import DomainError, ValidationFailed
+from people.models import User
 
 from . import services
 from .forms import ActivityForm
@@ -181,10 +187,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(StudyHoursEntry)
 class StudyHoursEntryAdmin(ReadOnlyAdmin):
-    list_display = ["person", "year", "source", "title", "hours", "earned_at"]
+    """The ledger is append-only: no line is added, edited or deleted here by hand; a wrong line is
+    reversed with a reason (``services.study_hours_entry_reverse``)."""
+
+    list_display = ["person", "year", "source", "title", "hours", "earned_at", "reason", "recorded_by"]
     list_filter = ["year", "source"]
     search_fields = ["person__name", "person__employee_no", "title"]
-    list_select_related = ["person"]
+    list_select_related = ["person", "recorded_by"]
+    actions = ["reverse"]
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("冲销所选学时记录（需填写原因）"))
+    def reverse(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        """Ask for the reason, then add one reversing line for each selected line, all or none."""
+        entries = list(queryset.select_related("person").order_by("pk"))
+        reason = request.POST.get("reason", "")
+        error = ""
+        if "apply" in request.POST:
+            try:
+                with transaction.atomic():
+                    for entry in entries:
+                        services.study_hours_entry_reverse(
+                            entry_id=entry.pk,
+                            reason=reason,
+                            actor=cast(User, request.user),
+                            now=timezone.now(),
+                        )
+            except DomainError as refused:
+                error = refused.message
+            else:
+                self.message_user(
+                    request, _("已冲销 %(n)s 条学时记录。") % {"n": len(entries)}, messages.SUCCESS
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("冲销学时记录"),
+            "opts": self.model._meta,
+            "entries": entries,
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/courses/studyhoursentry/reverse.html", context)
 
 
 @admin.register(LessonProgress)

@@ -363,6 +363,7 @@ class ActivitySignIn(models.Model):
 class HoursSource(models.TextChoices):
     COURSE = "course", _("课程学习")
     ACTIVITY = "activity", _("学法活动")
+    CORRECTION = "correction", _("更正")
 
 
 class StudyHoursEntry(models.Model):
@@ -391,6 +392,25 @@ class StudyHoursEntry(models.Model):
     )
     title = models.CharField(_("事项"), max_length=300)
     earned_at = models.DateTimeField(_("记入时间"))
+    # A correction reverses one earlier line (its hours negated), with who recorded it and why; the
+    # ledger is append-only: lines are never edited or deleted by hand.
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("更正的记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correction",
+    )
+    reason = models.CharField(_("更正原因"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更正人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("学时记录")
@@ -409,9 +429,21 @@ class StudyHoursEntry(models.Model):
                 name="study_hours_once_per_activity",
             ),
             models.CheckConstraint(
-                condition=(Q(source="course", course__isnull=False, activity__isnull=True))
-                | Q(source="activity", activity__isnull=False, course__isnull=True),
+                condition=(
+                    Q(source="course", course__isnull=False, activity__isnull=True, corrects__isnull=True)
+                    | Q(source="activity", activity__isnull=False, course__isnull=True, corrects__isnull=True)
+                    | Q(
+                        source="correction",
+                        corrects__isnull=False,
+                        course__isnull=True,
+                        activity__isnull=True,
+                    )
+                ),
                 name="study_hours_one_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) | Q(source="correction"),
+                name="study_hours_negative_only_to_correct",
             ),
         ]
 

@@ -14,6 +14,7 @@ from .activities import (
     activity_sign_in_open,
     activity_update,
 )
+from .ledger import CorrectionNotReversible, EntryAlreadyReversed, study_hours_entry_reverse
 from .plans import (
     ConstitutionRequired,
     PlanCourseIn,
@@ -40,6 +41,8 @@ __all__ = [
     "HEARTBEAT_CAP_SECONDS",
     "ActivityIn",
     "ConstitutionRequired",
+    "CorrectionNotReversible",
+    "EntryAlreadyReversed",
     "HeartbeatResult",
     "LessonNotFinished",
     "PlanCourseIn",
@@ -60,6 +63,7 @@ __all__ = [
     "lesson_complete",
     "lesson_heartbeat",
     "plan_courses_check",
+    "study_hours_entry_reverse",
     "study_plan_delete",
     "study_plan_save",
 ]
