@@ -7,7 +7,6 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,33 +25,6 @@ from .models import (
     ExamSession,
     Question,
     QuestionImport,
-)
-
-# Inline templates: the app's templates/ folder holds the web pages.
-QUESTION_CHANGE_LIST = engines["django"].from_string(
-    """{% extends "admin/change_list.html" %}{% load i18n %}
-{% block object-tools-items %}
-<li><a href="{% url 'admin:exams_question_import' %}">{% translate "导入试题" %}</a></li>
-<li><a href="{% url 'admin:exams_question_template' 'xlsx' %}">{% translate "下载模板 (.xlsx)" %}</a></li>
-<li><a href="{% url 'admin:exams_question_template' 'csv' %}">{% translate "下载模板 (.csv)" %}</a></li>
-{{ block.super }}
-{% endblock %}"""
-)
-QUESTION_IMPORT_PAGE = engines["django"].from_string(
-    """{% extends "admin/base_site.html" %}{% load i18n %}
-{% block content %}
-<p>{% translate "按题型和题干新增或更新试题；重复导入同一文件不会产生变化。任何一行有错时不导入任何数据。" %}
-  <a href="{% url 'admin:exams_question_template' 'xlsx' %}">{% translate "下载模板" %}</a></p>
-{% if detail %}<p class="errornote">{{ detail }}</p>{% endif %}
-{% if errors %}
-<table><thead><tr><th>{% translate "行号" %}</th><th>{% translate "列" %}</th><th>{% translate "问题" %}</th></tr></thead>
-<tbody>{% for e in errors %}<tr><td>{{ e.row }}</td><td>{{ e.field }}</td><td>{{ e.message }}</td></tr>{% endfor %}</tbody></table>
-{% endif %}
-<form method="post" enctype="multipart/form-data">{% csrf_token %}
-  <input type="file" name="file" accept=".xlsx,.csv" required>
-  <input type="submit" value="{% translate '导入' %}">
-</form>
-{% endblock %}"""
 )
 
 
@@ -79,7 +51,6 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "category", "difficulty", "is_active"]
     search_fields = ["stem", "law_reference"]
     actions = ["activate", "deactivate", "export_xlsx"]
-    change_list_template = QUESTION_CHANGE_LIST  # type: ignore[assignment]
 
     @admin.display(description=_("题干"))
     def short_stem(self, obj: Question) -> str:
@@ -171,7 +142,7 @@ class QuestionAdmin(admin.ModelAdmin):
             "errors": errors,
             "detail": detail,
         }
-        return TemplateResponse(request, QUESTION_IMPORT_PAGE, context)  # type: ignore[arg-type]
+        return TemplateResponse(request, "admin/exams/question/import.html", context)
 
 
 class RecordAdmin(admin.ModelAdmin):

@@ -223,3 +223,12 @@ def test_imports_and_corrections_are_records_shown_read_only_in_the_admin(admin_
     assert [post.status_code for post in posts] == [403, 403, 403]
     assert QuestionImport.objects.get().filename == "bank.xlsx"
     assert AnswerCorrection.objects.count() == 1
+
+
+def test_the_import_page_speaks_english_to_who_chose_it(admin_client):
+    admin_client.cookies["django_language"] = "en"
+
+    page = admin_client.get(reverse("admin:exams_question_import")).content.decode()
+
+    assert "importing the same file again changes nothing" in page
+    assert "重复导入同一文件不会产生变化" not in page
