@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 # One list of law areas for exam questions and courses; re-exported for the rest of this app.
-from exams.models import ExamKind, LawArea
+from exams.models import ExamKind, LawArea, LawAreaNameField, law_area_label  # noqa: F401
 from people.models import Department
 
 NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -24,7 +24,7 @@ NOT_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 class Course(models.Model):
     title = models.CharField(_("课程名称"), max_length=200)
-    law_area = models.CharField(_("法律领域"), max_length=32, choices=LawArea.choices, db_index=True)
+    law_area = LawAreaNameField(_("法律领域"), db_index=True)
     description = models.TextField(_("课程简介"), blank=True)
     cover = models.FileField(
         _("封面图片"),
@@ -72,6 +72,9 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_law_area_display(self) -> str:
+        return law_area_label(self.law_area)
 
 
 class Lesson(models.Model):
@@ -252,7 +255,7 @@ class StudyActivity(models.Model):
     speaker_title = models.CharField(
         _("主讲人职务"), max_length=200, blank=True, help_text=_("如“政策法规科科长”“某律师事务所律师”。")
     )
-    law_area = models.CharField(_("法律领域"), max_length=32, choices=LawArea.choices, blank=True)
+    law_area = LawAreaNameField(_("法律领域"), blank=True)
     topic = models.CharField(_("学习内容 / 主题"), max_length=200, blank=True)
     place = models.CharField(_("地点"), max_length=200, blank=True)
     audience = models.CharField(_("对象"), max_length=200, blank=True, help_text=_("普法活动面向的群体。"))
@@ -295,6 +298,9 @@ class StudyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on:%Y-%m-%d} {self.get_kind_display()} {self.title}"
+
+    def get_law_area_display(self) -> str:
+        return law_area_label(self.law_area)
 
 
 class AttendanceMethod(models.TextChoices):

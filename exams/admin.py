@@ -23,9 +23,42 @@ from .models import (
     Exam,
     ExamRule,
     ExamSession,
+    LawArea,
     Question,
     QuestionImport,
 )
+
+
+class LawAreaForm(forms.ModelForm):
+    class Meta:
+        model = LawArea
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        try:
+            return services.law_area_name_clean(self.cleaned_data.get("name", ""))
+        except ValidationFailed as refusal:
+            raise forms.ValidationError(refusal.message) from None
+
+
+@admin.register(LawArea)
+class LawAreaAdmin(admin.ModelAdmin):
+    """Law areas are added (a bureau's own), never renamed or deleted: questions, rules and courses
+    hold their names."""
+
+    form = LawAreaForm
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: LawArea, form: Any, change: bool) -> None:
+        created = services.law_area_create(name=form.cleaned_data["name"])
+        obj.pk = created.pk
 
 
 class QuestionForm(forms.ModelForm):

@@ -9,10 +9,11 @@ class ExamsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Exam, ExamRule, ExamSession, Question
+        from .models import Exam, ExamRule, ExamSession, LawArea, Question
 
         auditlog.register(Question, exclude_fields=["fingerprint", "updated_at"])
         auditlog.register(Exam)
+        auditlog.register(LawArea)
         auditlog.register(ExamRule)
         auditlog.register(ExamSession, m2m_fields={"departments"})
 

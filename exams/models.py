@@ -13,10 +13,14 @@ validate (``{"<item id>": [kind, [option keys]]}``), so a save reads one row.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Department
@@ -35,18 +39,91 @@ class QuestionKind(models.TextChoices):
     JUDGE = "judge", _("判断")
 
 
-class LawArea(models.TextChoices):
-    """Law areas: the category of a question and (in ``courses``) the law area of a course."""
+class LawArea(models.Model):
+    """A law area (法律领域): the category of a question, of a blueprint rule and of a course.
 
-    CONSTITUTION = "宪法", _("宪法")
-    CIVIL_CODE = "民法典", _("民法典")
-    INFORMATION_DISCLOSURE = "政府信息公开条例", _("政府信息公开条例")
-    ADMINISTRATIVE_PENALTY = "行政处罚法", _("行政处罚法")
-    ADMINISTRATIVE_LICENSING = "行政许可法", _("行政许可法")
-    ADMINISTRATIVE_COERCION = "行政强制法", _("行政强制法")
-    ADMINISTRATIVE_RECONSIDERATION = "行政复议法", _("行政复议法")
-    ADMINISTRATIVE_LITIGATION = "行政诉讼法", _("行政诉讼法")
-    OTHER = "其他", _("其他")
+    Law areas are data: a bureau adds its own (建筑法, 城乡规划法…) without a release. Questions,
+    rules, courses and activities hold the area's ``name`` (the API speaks names); the services
+    check a name against this table. The names below are the seed rows (migration 0004); the
+    constants let code and tests name them.
+    """
+
+    CONSTITUTION = "宪法"
+    CIVIL_CODE = "民法典"
+    INFORMATION_DISCLOSURE = "政府信息公开条例"
+    ADMINISTRATIVE_PENALTY = "行政处罚法"
+    ADMINISTRATIVE_LICENSING = "行政许可法"
+    ADMINISTRATIVE_COERCION = "行政强制法"
+    ADMINISTRATIVE_RECONSIDERATION = "行政复议法"
+    ADMINISTRATIVE_LITIGATION = "行政诉讼法"
+    OTHER = "其他"
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("法律领域")
+        verbose_name_plural = _("法律领域")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return law_area_label(self.name)
+
+    @property
+    def label(self) -> str:
+        return law_area_label(self.name)
+
+
+# The seed areas' names, in the translation catalogue so that English pages show them in English;
+# an area a bureau adds shows as written.
+SEED_LAW_AREAS = (
+    gettext_noop("宪法"),
+    gettext_noop("民法典"),
+    gettext_noop("政府信息公开条例"),
+    gettext_noop("行政处罚法"),
+    gettext_noop("行政许可法"),
+    gettext_noop("行政强制法"),
+    gettext_noop("行政复议法"),
+    gettext_noop("行政诉讼法"),
+    gettext_noop("其他"),
+)
+
+
+def law_area_label(name: str) -> str:
+    """How a law area's name reads in the active language (a seed name translated, others as stored)."""
+    return gettext(name) if name else ""
+
+
+def _law_area_form_choices() -> list[tuple[str, str]]:
+    return [
+        (name, law_area_label(name)) for name in LawArea.objects.order_by("id").values_list("name", flat=True)
+    ]
+
+
+class LawAreaNameField(models.CharField):
+    """Holds a law area's name (what the API speaks); a form offers the areas of the table.
+
+    The services check a name against ``LawArea`` (``exams.law_areas.law_area_names``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        choices = _law_area_form_choices
+        if self.blank:
+
+            def choices() -> list[tuple[str, str]]:
+                return [("", "---------"), *_law_area_form_choices()]
+
+        return forms.ChoiceField(
+            choices=choices,
+            required=not self.blank,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+            **{key: value for key, value in kwargs.items() if key in {"initial", "widget", "disabled"}},
+        )
 
 
 class ExamKind(models.TextChoices):
@@ -75,7 +152,7 @@ class Question(models.Model):
     answer = models.JSONField(_("答案"), default=list, help_text=_('正确选项的键，如 ["A", "C"]'))
     explanation = models.TextField(_("解析"), blank=True)
     law_reference = models.CharField(_("法条依据"), max_length=255, blank=True)
-    category = models.CharField(_("分类"), max_length=32, choices=LawArea.choices)
+    category = LawAreaNameField(_("分类"))
     difficulty = models.PositiveSmallIntegerField(_("难度"), default=3)
     is_active = models.BooleanField(_("启用"), default=True)
     # sha256 of kind and whitespace-normalised stem: the natural key that makes imports idempotent.
@@ -209,9 +286,7 @@ class ExamRule(models.Model):
     exam = models.ForeignKey(Exam, verbose_name=_("试卷模板"), on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
     kind = models.CharField(_("题型"), max_length=10, choices=QuestionKind.choices)
-    category = models.CharField(
-        _("分类"), max_length=32, choices=LawArea.choices, blank=True, help_text=_("留空表示不限分类。")
-    )
+    category = LawAreaNameField(_("分类"), blank=True, help_text=_("留空表示不限分类。"))
     count = models.PositiveSmallIntegerField(_("题数"))
     points = models.PositiveSmallIntegerField(_("每题分值"))
 
@@ -225,7 +300,7 @@ class ExamRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        category = self.category or _("不限分类")
+        category = law_area_label(self.category) if self.category else _("不限分类")
         return f"{self.get_kind_display()} · {category} · {self.count} × {self.points}"
 
 
@@ -343,7 +418,7 @@ class AttemptItem(models.Model):
     correct = models.JSONField(_("正确答案"), default=list)
     explanation = models.TextField(_("解析"), blank=True)
     law_reference = models.CharField(_("法条依据"), max_length=255, blank=True)
-    category = models.CharField(_("分类"), max_length=32, choices=LawArea.choices)
+    category = LawAreaNameField(_("分类"))
     earned = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
     class Meta:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import BankInsufficient
-from .models import LawArea, Question, QuestionKind
+from .models import Question, QuestionKind, law_area_label
 
 VERSION_KEY = "exams:bank-version"
 POOL_TTL_SECONDS = 3600
@@ -53,7 +53,7 @@ class RuleSpec:
         return (self.kind, self.category)
 
     def describe(self) -> str:
-        category = LawArea(self.category).label if self.category else _("不限分类")
+        category = law_area_label(self.category) if self.category else _("不限分类")
         return _("第 %(n)s 条规则（%(kind)s · %(category)s · %(count)s 题）") % {
             "n": self.number,
             "kind": QuestionKind(self.kind).label,

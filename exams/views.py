@@ -29,7 +29,8 @@ from people.scope import is_exam_admin
 from . import page_selectors, selectors, services
 from .api.serializers import AttemptSerializer
 from .errors import ReviewNever, ReviewNotYet
-from .models import Attempt, ExamKind, LawArea, QuestionKind
+from .law_areas import law_area_choices
+from .models import Attempt, ExamKind, QuestionKind
 from .selectors import BoardAttempt
 from .services.attempts import MAX_EXTRA_MINUTES
 
@@ -241,9 +242,10 @@ def attempt_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def mistakes(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
-    if category not in LawArea.values:
+    categories = law_area_choices()
+    labels = dict(categories)
+    if category not in labels:
         category = ""
-    labels = dict(LawArea.choices)
     user, now = _me(request), timezone.now()
     # The wrong answers of an attempt past its deadline belong in the list.
     services.attempts_submit_overdue(now=now, candidate=user)
@@ -251,7 +253,7 @@ def mistakes(request: HttpRequest) -> HttpResponse:
         (mistake, labels.get(mistake.category, mistake.category))
         for mistake in selectors.mistakes_for_user(user=user, now=now, category=category or None)
     ]
-    context = {"items": items, "category": category, "categories": LawArea.choices}
+    context = {"items": items, "category": category, "categories": categories}
     return render(request, "exams/mistakes.html", context)
 
 

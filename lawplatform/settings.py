@@ -214,7 +214,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "courses.models.ActivityKind",
-        "LawAreaEnum": "exams.models.LawArea",
         "QuestionKindEnum": "exams.models.QuestionKind",
         "ExamKindEnum": "exams.models.ExamKind",
     },

@@ -63,6 +63,19 @@ def empty_cache(redis_server: str) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def seed_law_areas(request: pytest.FixtureRequest) -> None:
+    """The seed law areas come from a data migration; a transactional test's flush removes them,
+    so a transactional test puts them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    from exams.models import SEED_LAW_AREAS, LawArea
+
+    LawArea.objects.bulk_create([LawArea(name=name) for name in SEED_LAW_AREAS], ignore_conflicts=True)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

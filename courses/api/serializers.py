@@ -14,7 +14,6 @@ from ..models import (
     ActivityKind,
     ActivitySignIn,
     Course,
-    LawArea,
     Lesson,
     LessonProgress,
     StudyActivity,
@@ -342,7 +341,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         fields = ["id", *ACTIVITY_FIELDS, "kind_display", "law_area_display", "attendee_count"]
         extra_kwargs = {
             "kind": {"choices": ActivityKind.choices},
-            "law_area": {"choices": [("", ""), *LawArea.choices]},
+            "law_area": {"help_text": _("法律领域的名称（见 /api/v1/law-areas/），可留空。")},
             "hours": {"required": True},
         }
 

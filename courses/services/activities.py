@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import Conflict, ValidationFailed
+from exams.law_areas import law_area_names
 from people.models import Department, User
 from people.scope import subtree_q
 
@@ -24,7 +25,6 @@ from ..models import (
     ActivitySignIn,
     AttendanceMethod,
     HoursSource,
-    LawArea,
     StudyActivity,
     StudyHoursEntry,
 )
@@ -114,7 +114,7 @@ def activity_check(data: ActivityIn) -> None:
         raise ValidationFailed(_("活动类型应为会前学法、法治讲堂或普法活动。"), field="kind")
     if not data.title:
         raise ValidationFailed(_("活动名称不能为空。"), field="title")
-    if data.law_area and data.law_area not in LawArea.values:
+    if data.law_area and data.law_area not in law_area_names():
         raise ValidationFailed(_("法律领域不在可选范围内。"), field="law_area")
     if data.hours < 0:
         raise ValidationFailed(_("学时不能为负数。"), field="hours")

@@ -27,6 +27,7 @@ from ..models import (
 from ..services import EXAM_FIELDS, QUESTION_FIELDS
 
 _DATETIME = serializers.DateTimeField()
+LAW_AREA_HELP = _("法律领域的名称，见 /api/v1/law-areas/。")
 
 
 def score_field(**kwargs: Any) -> serializers.DecimalField:
@@ -44,6 +45,19 @@ class ErrorSerializer(serializers.Serializer):
 class OptionSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=1)
     text = serializers.CharField()
+
+
+# Law areas
+
+
+class LawAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LawArea
+        fields = ["id", "name"]
+
+
+class LawAreaInSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, help_text=_("新法律领域的名称，不能与已有的重复。"))
 
 
 # Questions (administrators)
@@ -65,7 +79,7 @@ class QuestionInSerializer(serializers.Serializer):
     answer = serializers.ListField(child=serializers.CharField(max_length=1), allow_empty=False)
     explanation = serializers.CharField(required=False, allow_blank=True, default="")
     law_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    category = serializers.ChoiceField(choices=LawArea.choices)
+    category = serializers.CharField(max_length=32, help_text=LAW_AREA_HELP)
     difficulty = serializers.IntegerField(min_value=1, max_value=5, required=False, default=3)
     is_active = serializers.BooleanField(required=False, default=True)
 
@@ -114,12 +128,12 @@ class ImportResultSerializer(serializers.Serializer):
 
 class ExamRuleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=QuestionKind.choices)
-    category = serializers.ChoiceField(
-        choices=LawArea.choices,
+    category = serializers.CharField(
+        max_length=32,
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("留空表示不限分类。"),
+        help_text=_("法律领域的名称（见 /api/v1/law-areas/）；留空表示不限分类。"),
     )
     count = serializers.IntegerField(min_value=1, max_value=500)
     points = serializers.IntegerField(min_value=1, max_value=100)

@@ -18,11 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from people.models import User
-from people.permissions import IsExamAdmin
+from people.permissions import IsExamAdmin, IsExamAdminOrReadOnly
 from people.scope import is_exam_admin
 
 from .. import bank_io, selectors, services
-from ..models import Attempt, Exam, ExamSession, LawArea, QuestionKind
+from ..law_areas import law_area_list
+from ..models import Attempt, Exam, ExamSession, QuestionKind
 from ..services import StartResult
 from .serializers import (
     AnswerCorrectionSerializer,
@@ -37,6 +38,8 @@ from .serializers import (
     ExtraTimeSerializer,
     FileInSerializer,
     ImportResultSerializer,
+    LawAreaInSerializer,
+    LawAreaSerializer,
     MistakeSerializer,
     PracticeInSerializer,
     QuestionInSerializer,
@@ -60,6 +63,7 @@ E404 = error("Not found, or not yours.")
 E409_CLOSED = error(
     "`attempt_closed`: submitted, or past the deadline plus the grace period (then submitted)."
 )
+LAW_AREA_PARAM = "A law area's name (see /api/v1/law-areas/)."
 FORMAT = OpenApiParameter(
     "format", str, enum=["xlsx", "csv"], description="Spreadsheet format (default xlsx)."
 )
@@ -76,6 +80,33 @@ def _started(result: StartResult, now: datetime) -> Response:
     )
 
 
+# Law areas
+
+
+@extend_schema_view(list=extend_schema(responses={200: LawAreaSerializer(many=True)}))
+class LawAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The law areas that questions, blueprint rules and courses name. Everyone signed in reads;
+    administrators add a bureau's own."""
+
+    serializer_class = LawAreaSerializer
+    permission_classes = [IsExamAdminOrReadOnly]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return law_area_list()
+
+    @extend_schema(
+        request=LawAreaInSerializer,
+        responses={201: LawAreaSerializer, 400: E400, 403: E403_ADMIN},
+        description="Add a law area; a blank or existing name is refused with `field: name`.",
+    )
+    def create(self, request: Request) -> Response:
+        data = LawAreaInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        area = services.law_area_create(name=data.validated_data["name"])
+        return Response(LawAreaSerializer(area).data, status=status.HTTP_201_CREATED)
+
+
 # Question bank
 
 
@@ -83,7 +114,7 @@ def _started(result: StartResult, now: datetime) -> Response:
     list=extend_schema(
         parameters=[
             OpenApiParameter("kind", str, enum=QuestionKind.values),
-            OpenApiParameter("category", str, enum=LawArea.values),
+            OpenApiParameter("category", str, description=LAW_AREA_PARAM),
             OpenApiParameter("is_active", bool),
             OpenApiParameter("search", str, description="In the stem or the law reference."),
         ],
@@ -190,7 +221,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parameters=[
             FORMAT,
             OpenApiParameter("kind", str, enum=QuestionKind.values),
-            OpenApiParameter("category", str, enum=LawArea.values),
+            OpenApiParameter("category", str, description=LAW_AREA_PARAM),
             OpenApiParameter("is_active", bool),
         ],
         responses={
@@ -473,7 +504,7 @@ class AttemptViewSet(viewsets.GenericViewSet):
 
 class MistakesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("category", str, enum=LawArea.values, description="Law area.")],
+        parameters=[OpenApiParameter("category", str, description=LAW_AREA_PARAM)],
         responses={200: MistakeSerializer(many=True)},
         description="My 错题本: each question I answered wrongly or left blank in a submitted attempt whose "
         "review policy allows it, once, with my latest answer, the correct keys, explanation and law reference. "

@@ -7,6 +7,10 @@ Questions (``services/questions.py``)
     questions_import(*, rows: list[tuple[int, QuestionIn]], filename, actor, headers=None) -> ImportResult
     question_correct_answer(*, question, answer: list[str], reason, actor, now=None) -> AnswerCorrection
 
+Law areas (``services/law_areas.py``)
+    law_area_name_clean(name) -> str       (ValidationFailed on field "name": blank, too long, exists)
+    law_area_create(*, name) -> LawArea
+
 Exams and sessions (``services/exams.py``)
     exam_create(*, title, kind, duration_minutes, pass_score, rules: list[RuleIn], max_attempts=1,
                 review_policy="after_close", shuffle_options=True, partial_credit=False,
@@ -71,6 +75,7 @@ from .exams import (
     session_schedule,
     session_update,
 )
+from .law_areas import law_area_create, law_area_name_clean
 from .questions import (
     JUDGE_OPTIONS,
     QUESTION_FIELDS,
@@ -115,6 +120,8 @@ __all__ = [
     "exam_rule_specs",
     "exam_update",
     "is_overdue",
+    "law_area_create",
+    "law_area_name_clean",
     "paper_items",
     "practice_session_for",
     "practice_session_open",

@@ -16,6 +16,7 @@ from people.models import Department, User
 
 from ..eligibility import session_eligible_q
 from ..errors import BankInsufficient, GradingLocked, NotEligible
+from ..law_areas import law_area_names
 from ..models import (
     Attempt,
     AttemptStatus,
@@ -23,7 +24,6 @@ from ..models import (
     ExamKind,
     ExamRule,
     ExamSession,
-    LawArea,
     QuestionKind,
     ReviewPolicy,
 )
@@ -59,6 +59,7 @@ def _check_rules(rules: list[RuleIn]) -> list[RuleIn]:
     if not rules:
         raise ValidationFailed(_("试卷至少要有一条组卷规则。"), field="rules")
     cleaned = []
+    law_areas = law_area_names()
     for number, rule in enumerate(rules, start=1):
         label = _("第 %(n)s 条规则") % {"n": number}
         category = (rule.category or "").strip()
@@ -66,9 +67,9 @@ def _check_rules(rules: list[RuleIn]) -> list[RuleIn]:
             raise ValidationFailed(
                 _("%(rule)s：题型应为 single、multiple 或 judge。") % {"rule": label}, field="rules"
             )
-        if category and category not in LawArea.values:
+        if category and category not in law_areas:
             raise ValidationFailed(
-                _("%(rule)s：分类应为以下之一：%(c)s。") % {"rule": label, "c": "、".join(LawArea.values)},
+                _("%(rule)s：分类应为以下之一：%(c)s。") % {"rule": label, "c": "、".join(law_areas)},
                 field="rules",
             )
         if rule.count < 1 or rule.points < 1:

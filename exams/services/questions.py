@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from common.errors import ValidationFailed
 from people.models import User
 
 from ..grading import grade_item, is_passed
+from ..law_areas import law_area_names
 from ..models import (
     JUDGE_FALSE,
     JUDGE_TRUE,
@@ -27,7 +29,6 @@ from ..models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
-    LawArea,
     Question,
     QuestionImport,
     QuestionKind,
@@ -110,7 +111,9 @@ def question_fingerprint(*, kind: str, stem: str) -> str:
     return hashlib.sha256(f"{kind}\n{' '.join(stem.split())}".encode()).hexdigest()
 
 
-def question_problems(data: QuestionIn) -> tuple[QuestionIn, list[tuple[str, str]]]:
+def question_problems(
+    data: QuestionIn, *, law_areas: Collection[str] | None = None
+) -> tuple[QuestionIn, list[tuple[str, str]]]:
     """Normalise ``data`` and list what is wrong with it as ``(field, message)`` pairs.
 
     Normalising trims text, upper-cases keys, sorts the answer, and gives a true/false
@@ -166,8 +169,9 @@ def question_problems(data: QuestionIn) -> tuple[QuestionIn, list[tuple[str, str
     elif kind == QuestionKind.MULTIPLE and len(answer) < 2:
         problems.append(("answer", _("多选题至少要有两个正确答案。")))
     category = (data.category or "").strip()
-    if category not in LawArea.values:
-        problems.append(("category", _("分类应为以下之一：%(c)s。") % {"c": "、".join(LawArea.values)}))
+    names = law_area_names() if law_areas is None else law_areas
+    if category not in names:
+        problems.append(("category", _("分类应为以下之一：%(c)s。") % {"c": "、".join(names)}))
     try:
         difficulty = int(data.difficulty)
     except (TypeError, ValueError):
@@ -284,8 +288,9 @@ def questions_import(
     errors = list(errors or [])
     cleaned_rows: list[tuple[int, QuestionIn, str]] = []
     seen: dict[str, int] = {}
+    law_areas = law_area_names()
     for number, data in rows:
-        cleaned, problems = question_problems(data)
+        cleaned, problems = question_problems(data, law_areas=law_areas)
         for field_name, message in problems:
             errors.append({"row": number, "field": headers.get(field_name, field_name), "message": message})
         if problems:

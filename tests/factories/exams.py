@@ -10,11 +10,24 @@ import factory
 from django.utils import timezone
 
 from exams.models import Exam, ExamKind, ExamSession, LawArea, Question, QuestionKind, ReviewPolicy
-from exams.services import QuestionIn, RuleIn, exam_create, question_create
+from exams.services import QuestionIn, RuleIn, exam_create, law_area_create, question_create
 
-__all__ = ["ExamFactory", "ExamSessionFactory", "QuestionFactory", "RuleIn"]
+__all__ = ["ExamFactory", "ExamSessionFactory", "LawAreaFactory", "QuestionFactory", "RuleIn"]
 
 _FOUR_OPTIONS = [{"key": key, "text": f"选项{key}"} for key in "ABCD"]
+
+
+class LawAreaFactory(factory.django.DjangoModelFactory):
+    """A bureau's own law area, added through the service (the nine seed areas exist already)."""
+
+    class Meta:
+        model = LawArea
+
+    name = factory.Sequence(lambda n: f"地方性法规{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[LawArea], *args: Any, **kwargs: Any) -> LawArea:
+        return law_area_create(name=kwargs["name"])
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):
