@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from people.forms import DepartmentTreeField
 from people.models import Department
 
 from .models import StudyActivity
@@ -28,11 +29,6 @@ class ActivityForm(forms.ModelForm):
             kinds = [kind for kind, names in FIELDS_BY_KIND.items() if name in names]
             if kinds:
                 self.fields[name].widget.attrs["data-kinds"] = " ".join(kinds)
-
-
-class DepartmentTreeField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Department) -> str:  # type: ignore[override]
-        return "　" * (obj.depth - 1) + obj.name
 
 
 class BulkAttendeesForm(forms.Form):

@@ -25,3 +25,18 @@ class ExamsConfig(AppConfig):
         register_nav_link(title=_("练习"), url_name="exams:practice")
         register_nav_link(title=_("错题本"), url_name="exams:mistakes")
         register_task_provider(exam_tasks)
+
+        from common.workspace import register_workspace_section
+
+        register_workspace_section(
+            title=_("考试场次"),
+            description=_("安排场次、提前结束或延长、现场看板和成绩"),
+            url_name="exams_manage:sessions",
+            order=10,
+        )
+        register_workspace_section(
+            title=_("法律领域"),
+            description=_("试题、组卷规则和课程的分类"),
+            url_name="exams_manage:law_areas",
+            order=50,
+        )

@@ -46,6 +46,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("manage/", views.manage_home, name="manage"),
+    path("manage/", include("exams.manage.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
     path("api/v1/", include(api_v1)),

@@ -2,9 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from common.home import home_tasks
+from common.workspace import workspace_sections
+from people.permissions import admin_required
 from people.scope import is_exam_admin, is_leader
 
 
@@ -67,6 +70,16 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_page(request, 403)
+
+
+@admin_required
+def manage_home(request: HttpRequest) -> HttpResponse:
+    """The exam administrators' workspace: a link to each app's section."""
+    sections = [
+        {"title": section.title, "description": section.description, "url": reverse(section.url_name)}
+        for section in workspace_sections()
+    ]
+    return render(request, "manage/home.html", {"sections": sections})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -25,6 +25,10 @@ Exams and sessions (``services/exams.py``)
     practice_session_for(*, exam, candidate, now) -> ExamSession   (open, eligible; created if none open)
     practice_session_open(*, exam, now) -> ExamSession
 
+Running a session (``services/sessions.py``)
+    session_close(*, session, now) -> ExamSession       (SessionNotOpen before it opens, SessionClosed after)
+    session_extend(*, session, closes_at, now) -> ExamSession   (ValidationFailed on "closes_at")
+
 Attempts (``services/attempts.py``)
     attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
     practice_start(*, candidate, exam_id: int | None, now, rng=None, include_unlisted=False) -> StartResult
@@ -91,6 +95,7 @@ from .questions import (
     question_warnings,
     questions_import,
 )
+from .sessions import session_close, session_extend
 
 __all__ = [
     "EXAM_FIELDS",
@@ -135,6 +140,8 @@ __all__ = [
     "question_update",
     "question_warnings",
     "questions_import",
+    "session_close",
+    "session_extend",
     "session_schedule",
     "session_update",
     "submit_result",
