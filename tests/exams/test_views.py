@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exams import services
+from exams.option_labels import keys_as_labels
 from exams.models import (
     SAVE_GRACE,
     Attempt,
@@ -390,14 +391,16 @@ def test_review_shows_my_keys_the_correct_keys_explanation_and_law_reference(cli
     assert "共 4 题，答错或未答 3 题。" in page
     first = block(page, "q-1")
     assert "答对 · 2/2 分" in first
-    assert f"你的答案：{single.correct[0]}</span>" in first
-    assert f"正确答案：{single.correct[0]}</span>" in first
+    # Keys are named by the option's place on the screen (the options were shuffled).
+    shown = keys_as_labels(single.correct, single.options)[0]
+    assert f"你的答案：{shown}</span>" in first
+    assert f"正确答案：{shown}</span>" in first
     assert "未答 · 0/2 分" in block(page, "q-2")
     assert "你的答案：未作答</span>" in block(page, "q-2")
     third = block(page, "q-3")
     assert "答错 · 0/3 分" in third
-    assert "你的答案：A</span>" in third
-    assert "正确答案：A、C</span>" in third
+    assert f"你的答案：{keys_as_labels(['A'], multiple.options)[0]}</span>" in third
+    assert f"正确答案：{'、'.join(keys_as_labels(['A', 'C'], multiple.options))}</span>" in third
     fourth = block(page, "q-4")
     assert "你的答案：错误</span>" in fourth
     assert "正确答案：正确</span>" in fourth
@@ -464,7 +467,7 @@ def test_mistakes_lists_my_wrong_answers_filterable_by_law_area(client, bank, tr
     card = block(page, f"mistake-{constitution.question_id}")
     assert '<span class="tag badge">宪法</span>' in card
     assert "答错 1 次 · 三月考试 · 2026-03-02" in card
-    assert f"你的答案：{wrong(constitution)[0]}</span>" in card
+    assert f"你的答案：{keys_as_labels(wrong(constitution), constitution.options)[0]}</span>" in card
     assert f"<strong>解析</strong>：{constitution.explanation}</p>" in card
     assert f"<strong>法条依据</strong>：{constitution.law_reference}</p>" in card
     assert f'id="mistake-{civil.question_id}"' in page
@@ -495,7 +498,8 @@ def test_mistakes_include_an_attempt_past_its_deadline_submitted_on_the_way(clie
     page = html(logged_in(client, user).get("/exams/mistakes/"))
 
     assert "共 4 道错题" in page
-    assert f"你的答案：{wrong(first)[0]}</span>" in block(page, f"mistake-{first.question_id}")
+    shown = keys_as_labels(wrong(first), first.options)[0]
+    assert f"你的答案：{shown}</span>" in block(page, f"mistake-{first.question_id}")
     attempt.refresh_from_db()
     assert (attempt.status, attempt.auto_submitted, attempt.score) == ("submitted", True, Decimal("0.0"))
 
