@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -47,7 +48,7 @@ def session_overview(*, now: datetime, limit: int = 100) -> list[SessionOverview
         .exclude(exam__kind="practice")
         .order_by("-opens_at", "-id")[:limit]
     )
-    counts = {
+    counts: dict[int, Any] = {
         row["session"]: row
         for row in Attempt.objects.filter(session__in=sessions)
         .values("session")

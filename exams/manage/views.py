@@ -4,10 +4,10 @@ everyone else, through ``people.permissions.admin_required``); every write calls
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -61,7 +61,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 def _preview(form: SessionScheduleForm) -> dict[str, Any]:
     """Who the chosen audience admits and whether the bank can fill the chosen exam, from raw input."""
-    data = form.data
+    data = cast(QueryDict, form.data)
     departments = form.fields["departments"].queryset.filter(  # type: ignore[attr-defined]
         pk__in=[value for value in data.getlist("departments") if str(value).isdigit()]
     )

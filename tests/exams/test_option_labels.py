@@ -71,7 +71,7 @@ def option_labels(page: str) -> list[tuple[str, str]]:
 
 def test_the_exam_page_labels_shown_options_a_to_d_and_keeps_their_keys(client, shuffled):
     # given
-    user, attempt, item = shuffled
+    user, attempt, _item = shuffled
     client.force_login(user)
     # when
     with time_machine.travel(NOW, tick=False):

@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exams import services
-from exams.option_labels import keys_as_labels
 from exams.models import (
     SAVE_GRACE,
     Attempt,
@@ -27,6 +26,7 @@ from exams.models import (
     QuestionKind,
     ReviewPolicy,
 )
+from exams.option_labels import keys_as_labels
 from tests.conftest import token_client
 from tests.factories import (
     AdminFactory,
