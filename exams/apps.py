@@ -35,6 +35,18 @@ class ExamsConfig(AppConfig):
             order=10,
         )
         register_workspace_section(
+            title=_("试卷"),
+            description=_("创建和修改试卷及组卷规则，对照题库各题型、各领域的题数"),
+            url_name="exams_manage:exams",
+            order=20,
+        )
+        register_workspace_section(
+            title=_("题库"),
+            description=_("浏览、搜索、编辑、停用、导入导出试题，更正答案并重新评分"),
+            url_name="exams_manage:questions",
+            order=30,
+        )
+        register_workspace_section(
             title=_("法律领域"),
             description=_("试题、组卷规则和课程的分类"),
             url_name="exams_manage:law_areas",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import exams, questions, views
 
 app_name = "exams_manage"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,4 +13,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sessions/<int:pk>/extend/", views.session_extend, name="session_extend"),
     path("sessions/<int:pk>/results/", views.session_results, name="session_results"),
     path("law-areas/", views.law_areas, name="law_areas"),
+    path("exams/", exams.exam_list, name="exams"),
+    path("exams/new/", exams.exam_new, name="exam_new"),
+    path("exams/<int:pk>/", exams.exam_edit, name="exam_edit"),
+    path("questions/", questions.question_list, name="questions"),
+    path("questions/new/", questions.question_new, name="question_new"),
+    path("questions/import/", questions.question_import, name="question_import"),
+    path("questions/import-template/", questions.question_template, name="question_template"),
+    path("questions/<int:pk>/", questions.question_edit, name="question_edit"),
+    path("questions/<int:pk>/retire/", questions.question_retire, name="question_retire"),
+    path("questions/<int:pk>/correct/", questions.question_correct, name="question_correct"),
 ]

@@ -6,6 +6,7 @@ Questions (``services/questions.py``)
     question_set_active(*, question_ids: list[int], is_active: bool) -> int
     questions_import(*, rows: list[tuple[int, QuestionIn]], filename, actor, headers=None) -> ImportResult
     question_correct_answer(*, question, answer: list[str], reason, actor, now=None) -> AnswerCorrection
+    question_correct_answer_preview(*, question, answer, now=None) -> CorrectionPreview   (rolled back)
 
 Law areas (``services/law_areas.py``)
     law_area_name_clean(name) -> str       (ValidationFailed on field "name": blank, too long, exists)
@@ -87,6 +88,7 @@ from .questions import (
     QuestionIn,
     question_clean,
     question_correct_answer,
+    question_correct_answer_preview,
     question_create,
     question_fingerprint,
     question_problems,
@@ -133,6 +135,7 @@ __all__ = [
     "practice_start",
     "question_clean",
     "question_correct_answer",
+    "question_correct_answer_preview",
     "question_create",
     "question_fingerprint",
     "question_problems",

@@ -513,3 +513,41 @@ __all__ = [
     "question_update",
     "questions_import",
 ]
+
+
+@dataclass(frozen=True)
+class CorrectionPreview:
+    """What ``question_correct_answer`` would do: papers holding the question, submitted attempts
+    regraded, and each score (or verdict) that would change."""
+
+    items_changed: int
+    attempts_regraded: int
+    score_changes: list[dict[str, Any]]
+
+
+class _DryRun(Exception):
+    pass
+
+
+def question_correct_answer_preview(
+    *, question: Question, answer: list[str], now: datetime | None = None
+) -> CorrectionPreview:
+    """Run the correction in a transaction that is rolled back, so the preview is the real rule's
+    result; refuses exactly as ``question_correct_answer`` does (``ValidationFailed`` on ``answer``)
+    and changes nothing."""
+    try:
+        with transaction.atomic():
+            correction = question_correct_answer(
+                question=question, answer=answer, reason="preview", actor=None, now=now
+            )
+            preview = CorrectionPreview(
+                items_changed=correction.items_changed,
+                attempts_regraded=correction.attempts_regraded,
+                score_changes=list(correction.score_changes),
+            )
+            raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        question.refresh_from_db()
+    return preview
