@@ -48,6 +48,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/", views.manage_home, name="manage"),
     path("manage/", include("exams.manage.urls")),
+    path("manage/people/", include("people.manage.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
     path("api/v1/", include(api_v1)),

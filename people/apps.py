@@ -17,3 +17,12 @@ class PeopleConfig(AppConfig):
             m2m_fields={"groups", "leader_of"},
         )
         auditlog.register(Department, exclude_fields=["path", "depth"])
+
+        from common.workspace import register_workspace_section
+
+        register_workspace_section(
+            title=_("花名册"),
+            description=_("单位树和人员，导入花名册"),
+            url_name="people_manage:roster",
+            order=40,
+        )
