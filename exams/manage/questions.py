@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import DomainError
+from common.uploads import spreadsheet_upload
 from people.models import User
 from people.permissions import admin_required
 
@@ -276,31 +278,33 @@ def question_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def question_import(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
-    status = 200
+    context: dict[str, Any] = {
+        "title": _("导入试题"),
+        "intro": _(
+            "按题型和题干新增或更新试题；重复导入同一文件不会产生变化。任何一行有错时不导入任何数据。"
+        ),
+        "template_url": reverse("exams_manage:question_template"),
+        "section_url": reverse("exams_manage:questions"),
+        "section_title": _("题库"),
+    }
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["detail"] = _("请选择要导入的文件。")
-            status = 400
-        else:
-            try:
-                result = bank_io.question_bank_import(
-                    file=upload, filename=upload.name or "", actor=cast(User, request.user)
-                )
-            except DomainError as exc:
-                context.update(detail=exc.message, errors=exc.errors or [])
-                status = 400
-            else:
-                messages.success(
-                    request,
-                    _("导入完成：新增 %(c)s 题，更新 %(u)s 题，未变 %(n)s 题。")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-                for warning in result.warnings:
-                    messages.warning(request, _("第 %(row)s 行 %(field)s：%(message)s") % warning)
-                return redirect("exams_manage:questions")
-    return render(request, "exams/manage/question_import.html", context, status=status)
+        result, refusal = spreadsheet_upload(
+            request,
+            lambda upload: bank_io.question_bank_import(
+                file=upload, filename=upload.name or "", actor=cast(User, request.user)
+            ),
+        )
+        if result is not None:
+            messages.success(
+                request,
+                _("导入完成：新增 %(c)s 题，更新 %(u)s 题，未变 %(n)s 题。")
+                % {"c": result.created, "u": result.updated, "n": result.unchanged},
+            )
+            for warning in result.warnings:
+                messages.warning(request, _("第 %(row)s 行 %(field)s：%(message)s") % warning)
+            return redirect("exams_manage:questions")
+        return render(request, "manage/import.html", {**context, **refusal}, status=400)
+    return render(request, "manage/import.html", context)
 
 
 @require_GET

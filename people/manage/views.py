@@ -10,11 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.errors import DomainError
+from common.uploads import spreadsheet_upload
 
 from ..api.views import roster_template_response
 from ..forms import DepartmentTreeChoiceField
@@ -117,29 +119,29 @@ def department_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def roster_upload(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
-    status = 200
+    context: dict[str, Any] = {
+        "title": _("导入花名册"),
+        "intro": _("按工号新增或更新人员，缺少的单位会自动创建；任何一行有错时不导入任何数据。"),
+        "template_url": reverse("people_manage:roster_template"),
+        "section_url": reverse("people_manage:roster"),
+        "section_title": _("花名册"),
+    }
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["detail"] = _("请选择要导入的文件。")
-            status = 400
-        else:
-            try:
-                result = roster_import(
-                    file=upload, filename=upload.name or "", actor=cast(User, request.user)
-                )
-            except DomainError as exc:
-                context.update(detail=exc.message, errors=exc.errors or [])
-                status = 400
-            else:
-                messages.success(
-                    request,
-                    _("导入完成：新增 %(c)s 人，更新 %(u)s 人，新增单位 %(d)s 个。")
-                    % {"c": result.created, "u": result.updated, "d": result.departments_created},
-                )
-                return redirect("people_manage:roster")
-    return render(request, "people/manage/roster_import.html", context, status=status)
+        result, refusal = spreadsheet_upload(
+            request,
+            lambda upload: roster_import(
+                file=upload, filename=upload.name or "", actor=cast(User, request.user)
+            ),
+        )
+        if result is not None:
+            messages.success(
+                request,
+                _("导入完成：新增 %(c)s 人，更新 %(u)s 人，新增单位 %(d)s 个。")
+                % {"c": result.created, "u": result.updated, "d": result.departments_created},
+            )
+            return redirect("people_manage:roster")
+        return render(request, "manage/import.html", {**context, **refusal}, status=400)
+    return render(request, "manage/import.html", context)
 
 
 @require_GET
