@@ -32,6 +32,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("people.api.urls")),
     path("", include("exams.api.urls")),
     path("", include("courses.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 handler400 = "lawplatform.views.bad_request"
@@ -51,6 +52,7 @@ urlpatterns = [
     path("manage/people/", include("people.manage.urls")),
     path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -3,3 +3,4 @@
 from .courses import *  # noqa: F403
 from .exams import *  # noqa: F403
 from .people import *  # noqa: F403
+from .reports import *  # noqa: F403
