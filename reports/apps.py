@@ -12,7 +12,17 @@ class ReportsConfig(AppConfig):
         from common.home import register_nav_link
 
         from .models import AnnualFiguresSnapshot
-        from .selectors import may_read_reports
+        from .selectors.common import shows_reports_link
 
         auditlog.register(AnnualFiguresSnapshot)
-        register_nav_link(title=_("报表"), url_name="reports:dashboard", visible=may_read_reports)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .selectors.common import remember_leadership
+
+        user_logged_in.connect(
+            lambda sender, request, user, **kwargs: remember_leadership(user),
+            dispatch_uid="reports_remember_leadership",
+            weak=False,
+        )
+        register_nav_link(title=_("报表"), url_name="reports:dashboard", visible=shows_reports_link)

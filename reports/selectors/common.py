@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -51,6 +52,35 @@ class ReportScope:
 
 def may_read_reports(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (is_exam_admin(user) or bool(led_paths(user)))
+
+
+# How long the navigation may remember that someone leads a department (the pages always ask afresh).
+NAV_LEADER_SECONDS = 300
+
+
+def shows_reports_link(user: Any) -> bool:
+    """Whether the navigation offers 报表: like :func:`may_read_reports`, but the leader half is kept in
+    the cache for a few minutes so that the link costs no query on every page. Only the link can be
+    stale; every report asks :func:`report_scope` afresh."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_exam_admin(user):
+        return True
+    leads = cache.get(_leads_key(user))
+    if leads is None:
+        leads = remember_leadership(user)
+    return bool(leads)
+
+
+def remember_leadership(user: Any) -> bool:
+    """Note in the cache whether ``user`` leads a department (also on login, so pages skip the query)."""
+    leads = bool(led_paths(user))
+    cache.set(_leads_key(user), leads, NAV_LEADER_SECONDS)
+    return leads
+
+
+def _leads_key(user: Any) -> str:
+    return f"reports:leads:{user.pk}"
 
 
 def report_scope(user: Any) -> ReportScope:

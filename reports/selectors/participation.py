@@ -18,8 +18,8 @@ counts in their current department, and only if the session's audience still inc
 ``participated ≤ eligible`` always holds. The published year's figures
 (``reports.services.annual_figures_publish``) freeze the numbers of the day they were published.
 
-Statements: a report is three queries whatever the number of departments, people or attempts (the
-sessions with their departments, the departments in scope, one grouped count); the people lists are
+Statements: a report is four queries whatever the number of departments, people or attempts (the
+sessions, their departments, the departments in scope, one grouped count); the people lists are
 one query a page; the timeline one query.
 """
 

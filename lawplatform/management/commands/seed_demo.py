@@ -11,7 +11,14 @@ from django.core.management.base import BaseCommand
 from lawplatform import embedded_redis
 
 # In dependency order: each app's demo may use the ones before it.
-DEMO_MODULES = ["people.demo", "exams.demo", "courses.demo", "credentials.demo", "reminders.demo"]
+DEMO_MODULES = [
+    "people.demo",
+    "exams.demo",
+    "courses.demo",
+    "credentials.demo",
+    "reminders.demo",
+    "reports.demo",
+]
 
 
 class Command(BaseCommand):
