@@ -2,6 +2,7 @@
 
     make bench                                   # all scenarios
     make bench BENCH_ARGS="--candidates 500"     # a smaller run
+    make bench BENCH_ARGS="--only reports"       # the participation report alone
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xuefa_bench, dropped and
 created anew) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/3). Prints one line per figure.
@@ -22,6 +23,8 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=6000, help="autosave requests per measured run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", choices=["exam", "reports"], help="run one group of scenarios")
+    parser.add_argument("--report-staff", type=int, default=100_000, help="staff in the participation report")
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xuefa_bench")
@@ -33,7 +36,14 @@ def main() -> int:
     from bench import scenarios
 
     scenarios.prepare_database(database_url, redis_url)
-    return scenarios.run_all(args)
+    status = 0
+    if args.only in (None, "exam"):
+        status |= scenarios.run_all(args)
+    if args.only in (None, "reports"):
+        from bench import reports
+
+        status |= reports.run(args)
+    return status
 
 
 if __name__ == "__main__":

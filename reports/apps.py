@@ -7,18 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("统计报表")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
+        from django.contrib.auth.signals import user_logged_in
 
         from common.home import register_nav_link
 
-        from .models import AnnualFiguresSnapshot
-        from .selectors.common import shows_reports_link
-
-        auditlog.register(AnnualFiguresSnapshot)
-
-        from django.contrib.auth.signals import user_logged_in
-
-        from .selectors.common import remember_leadership
+        from .selectors.common import remember_leadership, shows_reports_link
 
         user_logged_in.connect(
             lambda sender, request, user, **kwargs: remember_leadership(user),

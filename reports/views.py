@@ -96,6 +96,21 @@ def nudge_url(query: dict[str, Any]) -> str | None:
         return None
 
 
+def _participation_nudge(cohort: selectors.ExamCohort) -> str | None:
+    """Nudge the people of a session who still have to sit it: the session asked for, or the latest
+    open session of a year's cohort (none once every session has closed)."""
+    now = timezone.now()
+    open_sessions = [session for session in cohort.sessions if session.opens_at <= now < session.closes_at]
+    if not open_sessions:
+        return None
+    return nudge_url({"session": open_sessions[-1].pk})
+
+
+def _study_nudge(year: int, focus: Department | None) -> str | None:
+    plan = selectors.plan_for(year=year, department=focus)
+    return nudge_url({"plan": plan.pk}) if plan is not None else None
+
+
 def _query(cohort: selectors.ExamCohort, **extra: Any) -> str:
     return urlencode({**cohort.query, **{k: v for k, v in extra.items() if v not in (None, "")}})
 
@@ -237,9 +252,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 back_url=reverse("reports:dashboard")
                 + "?"
                 + urlencode({"study_year": year, **({"department": focus_id} if focus_id else {})}),
-                nudge=nudge_url(
-                    {"year": year, "list": which, **({"department": focus_id} if focus_id else {})}
-                ),
+                nudge=_study_nudge(year, focus),
             )
         else:
             cohort = _cohort(request)
@@ -254,15 +267,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 rows=rows,
                 export_url=reverse("report-participation-people") + "?" + query + "&format=xlsx",
                 back_url=reverse("reports:dashboard") + "?" + _query(cohort, department=focus_id),
-                nudge=nudge_url(
-                    {
-                        **({"session": cohort.session_id} if cohort.session_id else cohort.query),
-                        "list": which,
-                        **({"department": focus_id} if focus_id else {}),
-                    }
-                )
-                if which in ("not_participated", "failed")
-                else None,
+                nudge=_participation_nudge(cohort) if which in ("not_participated", "failed") else None,
             )
     except DomainError as exc:
         raise Http404(exc.message) from exc

@@ -12,6 +12,7 @@ Participation (``selectors/participation.py``)
 Study (``selectors/study.py``)
     study_report(*, scope, year) -> StudyReport                         5 statements whatever the size
     study_people(*, scope, year, which, department=None) -> QuerySet[User]
+    plan_for(*, year, department) -> StudyPlan | None                  the plan a nudge about them is about
 The year's figures (``selectors/annual.py``)
     annual_figures(*, scope, year, today) -> dict                       the 年度学法统计, plain JSON
     annual_sentences(figures) -> list[str]                              the figures in the summary's sentences
@@ -35,7 +36,7 @@ from .participation import (
     participation_timeline,
     years_with_sessions,
 )
-from .study import STUDY_LISTS, StudyReport, study_people, study_report
+from .study import STUDY_LISTS, StudyReport, plan_for, study_people, study_report
 from .trends import YearFigures, year_on_year
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "participation_report",
     "participation_timeline",
     "percent",
+    "plan_for",
     "published_figures",
     "report_scope",
     "study_people",

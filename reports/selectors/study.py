@@ -275,3 +275,16 @@ def study_people(
     else:
         people = people.filter(courses_completed__lt=F("required_courses"))
     return people.select_related("department").order_by("department__path", "employee_no", "id")
+
+
+def plan_for(*, year: int, department: Department | None) -> StudyPlan | None:
+    """The plan of ``year`` a nudge about ``department``'s people is about: of the plans whose audience
+    includes the department (everyone's plan for no department), the one asking the most hours."""
+    plans = StudyPlan.objects.filter(year=year)
+    if department is None:
+        plans = plans.filter(departments__isnull=True)
+    else:
+        plans = plans.filter(
+            Q(departments__isnull=True) | Q(departments__path__in=ancestor_paths(department.path))
+        )
+    return plans.order_by("-required_hours", "id").first()

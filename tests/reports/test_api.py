@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import pytest
+from auditlog.models import LogEntry
 from docx import Document
 from openpyxl import load_workbook
 
@@ -208,6 +209,9 @@ def test_annual_figures_sentences_and_publishing(known_bureau):
     response = admin.post("/api/v1/reports/annual/publish/", {"year": YEAR}, format="json")
     assert response.status_code == 201
     assert response.json()["published"]["published_by"] == "管理员"
+    snapshot = AnnualFiguresSnapshot.objects.get()
+    entry = LogEntry.objects.get_for_object(snapshot).get()
+    assert (entry.actor, entry.action) == (known_bureau.admin, LogEntry.Action.CREATE)
     # a later change does not alter what was published; the recount shows beside it
     AttemptOutcomeFactory(session=known_bureau.session, candidate=known_bureau.people["a3"], passed=True)
     later = admin.get("/api/v1/reports/annual/", {"year": YEAR}).json()
