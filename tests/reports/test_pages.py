@@ -88,3 +88,16 @@ def test_the_year_page_and_publishing(known_bureau):
     assert leader.get("/reports/annual/", {"year": YEAR}).status_code == 200
     assert leader.post("/reports/annual/publish/", {"year": YEAR}).status_code == 403
     assert AnnualFiguresSnapshot.objects.count() == 1
+
+
+def test_the_dashboard_speaks_english_when_chosen(known_bureau):
+    from django.conf import settings
+
+    client = client_for(known_bureau.leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/reports/", {"session": known_bureau.session.pk}).content.decode()
+    assert "Participation and pass rates by department" in page
+    assert ">Reports<" in page
+    assert "1 not taken part" in page
+    annual = client.get("/reports/annual/", {"year": YEAR}).content.decode()
+    assert "2 staff took the annual law exam; pass rate 50%." in annual

@@ -155,3 +155,112 @@ def test_reports_equal_a_plain_recount_and_leaders_see_the_admins_figures_restri
             people, sessions, outcomes, lambda p: p.department is not None and scope.covers(p.department.path)
         )
         transaction.set_rollback(True)
+
+
+@st.composite
+def study_worlds(draw):
+    size = draw(st.integers(min_value=1, max_value=5))
+    parents = [None] + [draw(st.one_of(st.none(), st.integers(0, i - 1))) for i in range(1, size)]
+    people = draw(
+        st.lists(
+            st.tuples(
+                st.one_of(st.none(), st.integers(0, size - 1)),  # department
+                st.booleans(),  # active
+                st.integers(0, 20),  # hours earned this year
+                st.integers(0, 5),  # hours earned the year before
+                st.booleans(),  # completed the Constitution course
+                st.booleans(),  # completed the second course
+            ),
+            max_size=10,
+        )
+    )
+    plans = draw(
+        st.lists(
+            st.tuples(
+                st.lists(st.integers(0, size - 1), max_size=1, unique=True),  # audience
+                st.integers(0, 16),  # required hours
+                st.booleans(),  # requires the second course
+            ),
+            max_size=2,
+        )
+    )
+    return parents, people, plans
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(world=study_worlds())
+def test_study_figures_equal_each_persons_own_plan(world):
+    """Per department, the study report equals a recount over ``courses.selectors.personal_plan`` —
+    the page where each person reads their own plan, hours and required courses."""
+    from datetime import date
+    from decimal import Decimal
+
+    from courses.selectors import personal_plan
+    from courses.services import PlanCourseIn
+    from tests.factories import (
+        ConstitutionCourseFactory,
+        CourseCompletionFactory,
+        CourseFactory,
+        StudyActivityFactory,
+        StudyHoursFactory,
+        StudyPlanFactory,
+    )
+
+    parents, people_spec, plans_spec = world
+    with transaction.atomic():
+        departments = []
+        for parent in parents:
+            departments.append(DepartmentFactory(parent=None if parent is None else departments[parent]))
+        constitution, second = ConstitutionCourseFactory(), CourseFactory()
+        for audience, hours, needs_second in plans_spec:
+            StudyPlanFactory(
+                year=YEAR,
+                required_hours=Decimal(hours),
+                departments=[departments[i] for i in audience],
+                courses=[
+                    PlanCourseIn(course=constitution),
+                    PlanCourseIn(course=second, required=needs_second),
+                ],
+            )
+        activity, earlier = StudyActivityFactory(), StudyActivityFactory()
+        people = []
+        for index, active, hours, before, did_constitution, did_second in people_spec:
+            person = UserFactory(department=None if index is None else departments[index], is_active=active)
+            if hours:
+                StudyHoursFactory(person=person, year=YEAR, hours=Decimal(hours), activity=activity)
+            if before:
+                StudyHoursFactory(person=person, year=YEAR - 1, hours=Decimal(before), activity=earlier)
+            if did_constitution:
+                CourseCompletionFactory(user=person, course=constitution)
+            if did_second:
+                CourseCompletionFactory(user=person, course=second)
+            people.append(person)
+
+        report = selectors.study_report(scope=ReportScope(paths=None), year=YEAR)
+
+        def recount(within):
+            counted = done = met = 0
+            for person in people:
+                if not person.is_active or not within(person):
+                    continue
+                plan = personal_plan(person=person, year=YEAR, today=date(YEAR, 6, 1))
+                if not plan.plans:
+                    continue
+                counted += 1
+                done += not plan.unfinished_required
+                met += plan.hours_earned >= plan.required_hours
+            return counted, done, met
+
+        for department in departments:
+            row = next(r for r in report.departments if r.department.id == department.pk)
+            expected = recount(
+                lambda p, d=department: p.department is not None and p.department.path.startswith(d.path)
+            )
+            assert (row.figures.people, row.figures.courses_done, row.figures.hours_met) == expected
+        totals = report.totals
+        assert (totals.people, totals.courses_done, totals.hours_met) == recount(lambda p: True)
+        transaction.set_rollback(True)
