@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -112,6 +112,38 @@ class DepartmentNode:
     parent_id: int | None
     path: str
     depth: int
+
+
+class Figured(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+F = TypeVar("F", bound=Figured)
+
+
+@dataclass(frozen=True)
+class DepartmentRow(Generic[F]):
+    """One department of a report with its figures over its subtree."""
+
+    department: DepartmentNode
+    figures: F
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.department.id,
+            "name": self.department.name,
+            "parent": self.department.parent_id,
+            "depth": self.department.depth,
+            **self.figures.as_dict(),
+        }
+
+
+def children_of(rows: list[DepartmentRow[F]], department_id: int | None) -> list[DepartmentRow[F]]:
+    """The rows directly below ``department_id`` (None: the tops of the listed trees)."""
+    if department_id is None:
+        listed = {row.department.id for row in rows}
+        return [row for row in rows if row.department.parent_id not in listed]
+    return [row for row in rows if row.department.parent_id == department_id]
 
 
 def departments_in_scope(scope: ReportScope) -> list[DepartmentNode]:

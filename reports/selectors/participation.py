@@ -39,7 +39,7 @@ from exams.models import Attempt, AttemptStatus, ExamKind, ExamSession
 from people.models import Department, User
 
 from ..errors import InvalidReportQuery, SessionNotFound
-from .common import DepartmentNode, ReportScope, departments_in_scope, rate, roll_up
+from .common import DepartmentRow, ReportScope, children_of, departments_in_scope, rate, roll_up
 
 FIELDS = ("eligible", "participated", "passed")
 SCORE = DecimalField(max_digits=7, decimal_places=1)
@@ -85,19 +85,7 @@ class Figures:
         }
 
 
-@dataclass(frozen=True)
-class DepartmentFigures:
-    department: DepartmentNode
-    figures: Figures
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.department.id,
-            "name": self.department.name,
-            "parent": self.department.parent_id,
-            "depth": self.department.depth,
-            **self.figures.as_dict(),
-        }
+DepartmentFigures = DepartmentRow[Figures]
 
 
 @dataclass(frozen=True)
@@ -203,11 +191,7 @@ class ParticipationReport:
     departments: list[DepartmentFigures] = field(default_factory=list)
 
     def children_of(self, department_id: int | None) -> list[DepartmentFigures]:
-        """The rows directly below ``department_id`` (None: the top of the listed tree)."""
-        listed = {row.department.id for row in self.departments}
-        if department_id is None:
-            return [row for row in self.departments if row.department.parent_id not in listed]
-        return [row for row in self.departments if row.department.parent_id == department_id]
+        return children_of(self.departments, department_id)
 
     def row(self, department_id: int) -> DepartmentFigures | None:
         return next((row for row in self.departments if row.department.id == department_id), None)
@@ -240,7 +224,7 @@ def participation_report(*, scope: ReportScope, cohort: ExamCohort) -> Participa
         cohort=cohort,
         totals=Figures(**totals),
         departments=[
-            DepartmentFigures(department=node, figures=Figures(**sums[node.id])) for node in departments
+            DepartmentRow(department=node, figures=Figures(**sums[node.id])) for node in departments
         ],
     )
 

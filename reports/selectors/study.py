@@ -46,7 +46,15 @@ from people.models import Department, User
 from people.scope import ancestor_paths
 
 from ..errors import InvalidReportQuery
-from .common import DepartmentNode, ReportScope, departments_in_scope, rate, roll_up
+from .common import (
+    DepartmentNode,
+    DepartmentRow,
+    ReportScope,
+    children_of,
+    departments_in_scope,
+    rate,
+    roll_up,
+)
 
 ZERO = Decimal("0")
 HOURS = DecimalField(max_digits=9, decimal_places=1)
@@ -101,19 +109,7 @@ class StudyFigures:
         }
 
 
-@dataclass(frozen=True)
-class DepartmentStudy:
-    department: DepartmentNode
-    figures: StudyFigures
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.department.id,
-            "name": self.department.name,
-            "parent": self.department.parent_id,
-            "depth": self.department.depth,
-            **self.figures.as_dict(),
-        }
+DepartmentStudy = DepartmentRow[StudyFigures]
 
 
 @dataclass
@@ -123,10 +119,7 @@ class StudyReport:
     departments: list[DepartmentStudy] = field(default_factory=list)
 
     def children_of(self, department_id: int | None) -> list[DepartmentStudy]:
-        listed = {row.department.id for row in self.departments}
-        if department_id is None:
-            return [row for row in self.departments if row.department.parent_id not in listed]
-        return [row for row in self.departments if row.department.parent_id == department_id]
+        return children_of(self.departments, department_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -240,9 +233,7 @@ def study_report(*, scope: ReportScope, year: int) -> StudyReport:
     return StudyReport(
         year=year,
         totals=_figures(totals),
-        departments=[
-            DepartmentStudy(department=node, figures=_figures(sums[node.id])) for node in departments
-        ],
+        departments=[DepartmentRow(department=node, figures=_figures(sums[node.id])) for node in departments],
     )
 
 
