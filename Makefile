@@ -23,11 +23,15 @@ demo: migrate
 run: demo
 	$(PY) manage.py runplatform
 
+# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/lint-imports

@@ -2,6 +2,12 @@
 
 Without ``REDIS_URL`` the suite starts the embedded Redis itself (a real
 redis-server); with ``DATABASE_URL`` it runs on that database (PostgreSQL in CI).
+
+``make test`` runs the suite in parallel with pytest-xdist (``-n auto --dist loadgroup``).
+Each worker is a process of its own with its own test database (pytest-django adds the
+worker's ``_gw0`` suffix), its own embedded Redis (or, on a shared ``REDIS_URL``, cache keys
+under a prefix of its own, and only those are cleared), and its own Celery queue. The
+browser tests share one Chromium on one worker (the ``browser`` xdist group).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
@@ -28,7 +35,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     side by side (or beside ``make run``) never share, or stop, each other's Redis.
     """
     if "REDIS_URL" in os.environ:
-        yield settings.REDIS_URL
+        # A Redis shared with other runs (or the other workers of this one): keys of our own.
+        caches = {"default": {**settings.CACHES["default"], "KEY_PREFIX": run_key_prefix()}}
+        with override_settings(CACHES=caches):
+            yield settings.REDIS_URL
         return
     port = embedded_redis.free_port()
     process = embedded_redis.start(port=port, data_dir=tmp_path_factory.mktemp("redis"))
@@ -45,22 +55,39 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
 
 
+def run_key_prefix() -> str:
+    """The cache key prefix of this test process: its xdist worker (``gw0``…) and its process id."""
+    return f"xuefa-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def celery_test_queue() -> str:
-    """Tasks of this test run go to a queue of its own, so that two runs sharing a Redis never swap tasks."""
+    """Tasks of this test process go to a queue of its own, so that two runs (or two xdist workers)
+    sharing a Redis never swap tasks."""
     from lawplatform.celery import app
 
-    queue = f"xuefa-test-{os.getpid()}"
+    queue = f"xuefa-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
     app.conf.task_default_queue = queue
     return queue
 
 
 @pytest.fixture(autouse=True)
 def empty_cache(redis_server: str) -> None:
-    """Every test starts with an empty cache, so cached state never leaks from one test to the next."""
+    """Every test starts with an empty cache, so cached state never leaks from one test to the next.
+
+    On the embedded Redis, which this process alone uses, that is the whole database; on a
+    shared ``REDIS_URL``, only this process's keys (a flush would empty the other workers'
+    caches and queues in the middle of their tests).
+    """
     from django.core.cache import cache
 
-    cache.clear()
+    if "REDIS_URL" not in os.environ:
+        cache.clear()
+        return
+    client = redis.Redis.from_url(redis_server)
+    keys = list(client.scan_iter(match=f"{run_key_prefix()}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

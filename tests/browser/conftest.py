@@ -30,10 +30,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests here ``browser``, and put them in one xdist group: under ``--dist loadgroup``
+    they run one after another on one worker, which starts Chromium once (before xdist reads the
+    groups, hence ``tryfirst``)."""
     for item in items:
         if Path(str(item.fspath)).parent.name == "browser":
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
