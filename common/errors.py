@@ -39,6 +39,13 @@ class ValidationFailed(DomainError):
     code = "invalid"
 
 
+class NotFound(DomainError):
+    """No such thing, or not one the user may see (404, as the API answers both)."""
+
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+
+
 class Conflict(DomainError):
     code = "conflict"
     status_code = status.HTTP_409_CONFLICT

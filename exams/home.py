@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.home import HomeTask
 
-from . import page_selectors, selectors
+from . import selectors
 
 # A session closing within this long is shown as urgent.
 URGENT_HOURS = 72
@@ -66,7 +66,7 @@ def exam_tasks(user: Any) -> list[HomeTask]:
                 urgent=closing_soon,
             )
         )
-    for attempt in page_selectors.practice_attempts_in_progress(user=user, now=now):
+    for attempt in selectors.practice_attempts_in_progress(user=user, now=now):
         tasks.append(
             HomeTask(
                 title=_("继续练习：%(title)s") % {"title": attempt.title},

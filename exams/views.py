@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from common.errors import DomainError
+from common.errors import DomainError, NotFound
 from people.models import User
 from people.permissions import admin_required
 from people.scope import is_exam_admin
 
-from . import page_selectors, selectors, services
+from . import selectors, services
+from .access import Overdue, candidate_page, own_attempt
 from .api.serializers import AttemptSerializer
 from .errors import ReviewNever, ReviewNotYet
 from .law_areas import law_area_choices
@@ -49,16 +50,11 @@ def _not_found_on(exc: DomainError) -> None:
 
 
 def _own_attempt(request: HttpRequest, pk: int) -> Attempt:
-    """The user's own attempt (404 for anyone else's); an attempt past its deadline is submitted first."""
-    now = timezone.now()
+    """The user's own attempt (404 for anyone else's), submitted first when it is overdue."""
     try:
-        attempt = selectors.attempt_for_candidate(attempt_id=pk, candidate=_me(request))
+        return own_attempt(candidate=_me(request), attempt_id=pk, now=timezone.now())
     except services.AttemptNotFound as exc:
         raise Http404(exc.message) from exc
-    if services.is_overdue(deadline=attempt.deadline, status=attempt.status, now=now):
-        services.attempt_submit_if_overdue(attempt_id=attempt.pk, now=now)
-        attempt = selectors.attempt_for_candidate(attempt_id=attempt.pk, candidate=_me(request))
-    return attempt
 
 
 def _clock(seconds: int) -> str:
@@ -80,16 +76,15 @@ def _after_submit_url(attempt: Attempt) -> str:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.MINE)
 def my_exams(request: HttpRequest) -> HttpResponse:
     user, now = _me(request), timezone.now()
-    # What an attempt past its deadline scored belongs in the figures below.
-    services.attempts_submit_overdue(now=now, candidate=user)
     rows = [
         row
         for row in selectors.session_list_for_user(user=user, now=now)
         if row.session.exam.kind != ExamKind.PRACTICE
     ]
-    results = page_selectors.submitted_attempts_by_session(
+    results = selectors.submitted_attempts_by_session(
         user=user, session_ids=[row.session.pk for row in rows], now=now
     )
     by_state: dict[str, list[dict[str, Any]]] = {"open": [], "upcoming": [], "closed": []}
@@ -106,6 +101,7 @@ def my_exams(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@candidate_page(Overdue.SERVICE)
 def session_start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = services.attempt_start(session_id=pk, candidate=_me(request), now=timezone.now())
@@ -121,6 +117,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.ATTEMPT)
 def attempt_take(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _own_attempt(request, pk)
     if attempt.is_submitted:
@@ -171,6 +168,7 @@ def attempt_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@candidate_page(Overdue.SERVICE)
 def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attempt_submit(attempt_id=pk, candidate=_me(request), now=timezone.now())
@@ -186,6 +184,7 @@ def attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.MINE)
 def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _own_attempt(request, pk)
     if not attempt.is_submitted:
@@ -201,7 +200,7 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
     if exam.kind != ExamKind.PRACTICE:
         try:
             row = selectors.session_for_user(session_id=attempt.session_id, user=_me(request), now=now)
-        except services.AttemptNotFound:
+        except NotFound:
             row = None
         if row is not None and row.state == "open" and (row.my_status.attempts_left or 0) > 0:
             again = row
@@ -216,6 +215,7 @@ def attempt_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.ATTEMPT)
 def attempt_review(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _own_attempt(request, pk)
     now = timezone.now()
@@ -240,6 +240,7 @@ def attempt_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.MINE)
 def mistakes(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     categories = law_area_choices()
@@ -247,8 +248,6 @@ def mistakes(request: HttpRequest) -> HttpResponse:
     if category not in labels:
         category = ""
     user, now = _me(request), timezone.now()
-    # The wrong answers of an attempt past its deadline belong in the list.
-    services.attempts_submit_overdue(now=now, candidate=user)
     items = [
         (mistake, labels.get(mistake.category, mistake.category))
         for mistake in selectors.mistakes_for_user(user=user, now=now, category=category or None)
@@ -262,18 +261,19 @@ def mistakes(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@candidate_page(Overdue.MINE)
 def practice(request: HttpRequest) -> HttpResponse:
     user, now = _me(request), timezone.now()
-    services.attempts_submit_overdue(now=now, candidate=user)
     context = {
-        "exams": page_selectors.practice_exams(),
-        "attempts": page_selectors.practice_attempts(user=user, now=now),
+        "exams": selectors.practice_exams(),
+        "attempts": selectors.practice_attempts(user=user, now=now),
     }
     return render(request, "exams/practice.html", context)
 
 
 @require_POST
 @login_required
+@candidate_page(Overdue.SERVICE)
 def practice_start(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("exam", "")
     exam_id = int(raw) if raw.isdigit() else None
@@ -315,8 +315,8 @@ class ExtraTimeForm(forms.Form):
 
 def _board_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     try:
-        session = page_selectors.board_session(session_id=pk)
-    except services.AttemptNotFound as exc:
+        session = selectors.session_with_exam(session_id=pk)
+    except NotFound as exc:
         raise Http404(exc.message) from exc
     board = selectors.session_board(session=session, now=timezone.now())
     return {"session": session, "board": board, "refresh_seconds": BOARD_REFRESH_SECONDS}

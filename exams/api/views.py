@@ -22,6 +22,7 @@ from people.permissions import IsExamAdmin, IsExamAdminOrReadOnly
 from people.scope import is_exam_admin
 
 from .. import bank_io, selectors, services
+from ..access import CandidateEndpoint, Overdue, own_attempt
 from ..law_areas import law_area_list
 from ..models import Attempt, Exam, ExamSession, QuestionKind
 from ..services import StartResult
@@ -267,8 +268,10 @@ class ExamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 # Sessions
 
 
-class ExamSessionViewSet(viewsets.GenericViewSet):
+class ExamSessionViewSet(CandidateEndpoint, viewsets.GenericViewSet):
     """Exam sessions. Staff see the sessions they are eligible for; administrators see all."""
+
+    overdue_first = {"list": Overdue.MINE, "retrieve": Overdue.MINE, "attempts": Overdue.SERVICE}
 
     permission_classes = [IsAuthenticated]
     serializer_class = SessionSerializer
@@ -295,7 +298,6 @@ class ExamSessionViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         user, now = _user(request), timezone.now()
-        services.attempts_submit_overdue(now=now, candidate=user)
         if is_exam_admin(user) and request.query_params.get("eligible") not in {"1", "true"}:
             rows = selectors.session_list_for_admin(user=user, now=now)
         else:
@@ -337,9 +339,7 @@ class ExamSessionViewSet(viewsets.GenericViewSet):
         responses={200: SessionSerializer, 400: E400, 403: E403_ADMIN, 404: E404},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        session = ExamSession.objects.filter(pk=pk).first()
-        if session is None:
-            raise services.AttemptNotFound("没有这个考试场次。")
+        session = selectors.session_with_exam(session_id=int(pk))
         data = SessionPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
@@ -373,17 +373,22 @@ class ExamSessionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def board(self, request: Request, pk: str) -> Response:
         """The live board: eligible, started, submitted and passed candidates; attempts in progress."""
-        session = ExamSession.objects.filter(pk=pk).first()
-        if session is None:
-            raise services.AttemptNotFound("没有这个考试场次。")
+        session = selectors.session_with_exam(session_id=int(pk))
         return Response(BoardSerializer(selectors.session_board(session=session, now=timezone.now())).data)
 
 
 # Attempts
 
 
-class AttemptViewSet(viewsets.GenericViewSet):
+class AttemptViewSet(CandidateEndpoint, viewsets.GenericViewSet):
     """A candidate's own attempts (someone else's answer 404), and extra time for administrators."""
+
+    overdue_first = {
+        "retrieve": Overdue.ATTEMPT,
+        "review": Overdue.ATTEMPT,
+        "answers": Overdue.SERVICE,
+        "submit": Overdue.SERVICE,
+    }
 
     permission_classes = [IsAuthenticated]
     serializer_class = AttemptSerializer
@@ -396,13 +401,6 @@ class AttemptViewSet(viewsets.GenericViewSet):
             return [IsExamAdmin()]
         return super().get_permissions()
 
-    def _own(self, request: Request, pk: str, now: datetime) -> Attempt:
-        attempt = selectors.attempt_for_candidate(attempt_id=int(pk), candidate=_user(request))
-        if services.is_overdue(deadline=attempt.deadline, status=attempt.status, now=now):
-            services.attempt_submit_if_overdue(attempt_id=attempt.pk, now=now)
-            attempt = selectors.attempt_for_candidate(attempt_id=attempt.pk, candidate=_user(request))
-        return attempt
-
     @extend_schema(
         responses={200: AttemptSerializer, 404: E404},
         description="The attempt with its frozen paper and saved answers; `score` and `passed` once submitted. "
@@ -410,7 +408,7 @@ class AttemptViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         now = timezone.now()
-        attempt = self._own(request, pk, now)
+        attempt = own_attempt(candidate=_user(request), attempt_id=int(pk), now=now)
         return Response(
             AttemptSerializer(
                 selectors.attempt_payload(attempt, selectors.attempt_paper(attempt=attempt), now)
@@ -468,7 +466,7 @@ class AttemptViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def review(self, request: Request, pk: str) -> Response:
         now = timezone.now()
-        attempt = self._own(request, pk, now)
+        attempt = own_attempt(candidate=_user(request), attempt_id=int(pk), now=now)
         items = selectors.attempt_review(attempt=attempt, now=now)
         return Response(
             ReviewSerializer(
@@ -502,7 +500,9 @@ class AttemptViewSet(viewsets.GenericViewSet):
         return Response(ExtraTimeSerializer(grant).data, status=status.HTTP_201_CREATED)
 
 
-class MistakesView(APIView):
+class MistakesView(CandidateEndpoint, APIView):
+    overdue_first = Overdue.MINE
+
     @extend_schema(
         parameters=[OpenApiParameter("category", str, description=LAW_AREA_PARAM)],
         responses={200: MistakeSerializer(many=True)},
@@ -512,14 +512,15 @@ class MistakesView(APIView):
     )
     def get(self, request: Request) -> Response:
         user, now = _user(request), timezone.now()
-        services.attempts_submit_overdue(now=now, candidate=user)
         mistakes = selectors.mistakes_for_user(
             user=user, now=now, category=request.query_params.get("category") or None
         )
         return Response(MistakeSerializer(mistakes, many=True).data)
 
 
-class PracticeView(APIView):
+class PracticeView(CandidateEndpoint, APIView):
+    overdue_first = Overdue.SERVICE
+
     @extend_schema(
         request=PracticeInSerializer,
         responses={
