@@ -142,10 +142,21 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
 # ---------------------------------------------------------------- study plans
 
 
+# Which plans apply to a person: a plan with no departments applies to everyone, one with departments
+# to the people within any of their subtrees. Said twice, once for the database (plans of one person)
+# and once in Python (the plans of a year against many departments), and a test proves they agree.
+
+
 def _audience_includes(person: User) -> Q:
     """Plans whose audience includes ``person``: no departments (everyone), or theirs or one above it."""
     paths = ancestor_paths(person.department.path) if person.department is not None else []
     return Q(departments__isnull=True) | Q(departments__path__in=paths)
+
+
+def plan_applies_to(plan: StudyPlan, department: Department | None) -> bool:
+    """``_audience_includes`` in Python, for a plan with its departments prefetched."""
+    audience = list(plan.departments.all())
+    return not audience or (department is not None and any(department.is_within(d) for d in audience))
 
 
 def plans_for_person(*, person: User, year: int) -> QuerySet[StudyPlan]:
@@ -254,16 +265,9 @@ def personal_plan(*, person: User, year: int, today: date) -> PersonalPlan:
 def required_hours_by_department(*, year: int) -> Callable[[Department | None], Decimal]:
     """A function answering "how many hours does the plan ask of someone in this department", from two queries."""
     plans = list(StudyPlan.objects.filter(year=year).prefetch_related("departments"))
-    rules = [(plan.required_hours, [d.path for d in plan.departments.all()]) for plan in plans]
 
     def required(department: Department | None) -> Decimal:
-        path = department.path if department is not None else ""
-        hours = [
-            required_hours
-            for required_hours, paths in rules
-            if not paths or any(path.startswith(prefix) for prefix in paths)
-        ]
-        return max(hours, default=ZERO)
+        return max((plan.required_hours for plan in plans if plan_applies_to(plan, department)), default=ZERO)
 
     return required
 

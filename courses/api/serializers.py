@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from common.errors import ValidationFailed
 from people.api.serializers import DepartmentRefSerializer
 from people.models import Department, User
 
@@ -227,6 +229,23 @@ class StudyPlanInSerializer(serializers.Serializer):
         queryset=Department.objects.all(), many=True, required=False, help_text=_("不填表示全体人员")
     )
     courses = PlanCourseSerializer(many=True)
+
+    @classmethod
+    def for_patch(cls, plan: StudyPlan, data: Any) -> StudyPlanInSerializer:
+        """A PATCH of ``plan``: the fields sent over its current ones (a list sent replaces the list)."""
+        if not isinstance(data, Mapping):
+            raise ValidationFailed(str(_("请求体应为 JSON 对象。")))
+        current = {
+            "year": plan.year,
+            "title": plan.title,
+            "required_hours": plan.required_hours,
+            "departments": [department.pk for department in plan.departments.all()],
+            "courses": [
+                {"course": entry.course_id, "required": entry.required, "due_on": entry.due_on}
+                for entry in plan.entries.all()
+            ],
+        }
+        return cls(data={**current, **data})
 
 
 class StudyPlanSerializer(serializers.ModelSerializer):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 import django_filters
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from common.errors import Conflict, ValidationFailed
+from common.errors import ValidationFailed
 from people.models import User
 from people.permissions import IsExamAdmin, IsExamAdminOrLeader, IsExamAdminOrReadOnly
 from people.scope import visible_departments
@@ -54,10 +53,6 @@ NOT_FOUND = OpenApiResponse(description="Not found, or outside what you may see.
 BAD_INPUT = OpenApiResponse(description="Bad input: `detail` names the field; `code` says which rule.")
 NOT_ADMIN = OpenApiResponse(description="Not an exam administrator.")
 YEAR = OpenApiParameter("year", int, description="The year; this year when absent.")
-
-
-class CourseIncomplete(Conflict):
-    code = "course_incomplete"
 
 
 def year_param(request: Request) -> int:
@@ -117,9 +112,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     def completion(self, request: Request, pk: str | None = None) -> Response:
         """Complete the course if everything it asks is done (e.g. after passing its quiz)."""
         course = self.get_object()
-        completion = services.course_check_completion(course=course, user=me(request), now=timezone.now())
-        if completion is None:
-            raise CourseIncomplete(_("课程《%(title)s》还有未完成的内容。") % {"title": course.title})
+        services.course_completion_claim(course=course, user=me(request), now=timezone.now())
         return Response(course_detail_data(course, me(request)))
 
     @extend_schema(
@@ -273,19 +266,7 @@ class StudyPlanViewSet(
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         plan = self.get_object()
-        current = {
-            "year": plan.year,
-            "title": plan.title,
-            "required_hours": plan.required_hours,
-            "departments": [department.pk for department in plan.departments.all()],
-            "courses": [
-                {"course": entry.course_id, "required": entry.required, "due_on": entry.due_on}
-                for entry in plan.entries.all()
-            ],
-        }
-        if not isinstance(request.data, Mapping):
-            raise ValidationFailed(_("请求体应为 JSON 对象。"))
-        data = StudyPlanInSerializer(data={**current, **request.data})
+        data = StudyPlanInSerializer.for_patch(plan, request.data)
         data.is_valid(raise_exception=True)
         self._save(plan, data.validated_data)
         return Response(StudyPlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
@@ -320,7 +301,7 @@ def ledger_data(person: User, year: int) -> dict[str, Any]:
         {
             "person": person,
             "year": year,
-            "total": sum((entry.hours for entry in entries), selectors.ZERO),
+            "total": selectors.study_hours_total(person=person, year=year),
             "required_hours": required,
             "entries": entries,
         }

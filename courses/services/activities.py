@@ -19,6 +19,7 @@ from exams.law_areas import law_area_names
 from people.models import Department, User
 from people.scope import subtree_q
 
+from ..errors import SignInClosed
 from ..models import (
     ActivityAttendance,
     ActivityKind,
@@ -30,10 +31,6 @@ from ..models import (
 )
 
 SIGN_IN_MAX_MINUTES = 24 * 60
-
-
-class SignInClosed(Conflict):
-    code = "sign_in_closed"
 
 
 # What an activity is written with, in the order a form shows it: the page's and the admin's form

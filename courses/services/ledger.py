@@ -16,18 +16,11 @@ from auditlog.models import LogEntry
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.errors import Conflict, ValidationFailed
+from common.errors import ValidationFailed
 from people.models import User
 
+from ..errors import CorrectionNotReversible, EntryAlreadyReversed
 from ..models import HoursSource, StudyHoursEntry
-
-
-class EntryAlreadyReversed(Conflict):
-    code = "entry_already_reversed"
-
-
-class CorrectionNotReversible(Conflict):
-    code = "correction_not_reversible"
 
 
 @transaction.atomic

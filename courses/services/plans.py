@@ -13,11 +13,8 @@ from django.utils.translation import gettext as _
 from common.errors import ValidationFailed
 from people.models import Department
 
+from ..errors import ConstitutionRequired
 from ..models import Course, LawArea, PlanCourse, StudyPlan
-
-
-class ConstitutionRequired(ValidationFailed):
-    code = "constitution_required"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import Conflict
 from exams.services import StartResult, practice_start
 from people.models import User
 
+from ..errors import CourseIncomplete, LessonNotFinished, QuizNotOpen
 from ..models import Course, CourseCompletion, HoursSource, Lesson, LessonProgress, StudyHoursEntry
 from ..quiz import quiz_passed, quiz_passers
 from ..reading import lesson_required_seconds
@@ -23,14 +23,6 @@ from ..reading import lesson_required_seconds
 # since the last one, never more than this: an idle tab that stops beating earns nothing for the
 # gap, and a replayed or duplicated beat earns only the moments since the previous one.
 HEARTBEAT_CAP_SECONDS = 30
-
-
-class LessonNotFinished(Conflict):
-    code = "lesson_not_finished"
-
-
-class QuizNotOpen(Conflict):
-    code = "quiz_not_open"
 
 
 @dataclass(frozen=True)
@@ -127,6 +119,15 @@ def course_check_completion(*, course: Course, user: User, now: datetime) -> Cou
     if course.quiz_required and not quiz_passed(course=course, user=user):
         return None
     return course_complete(course=course, user=user, now=now)
+
+
+def course_completion_claim(*, course: Course, user: User, now: datetime) -> CourseCompletion:
+    """Complete the course for ``user`` as ``course_check_completion`` does; ``CourseIncomplete`` while
+    lessons (or the required quiz) are still to do, and then nothing changes."""
+    completion = course_check_completion(course=course, user=user, now=now)
+    if completion is None:
+        raise CourseIncomplete(_("课程《%(title)s》还有未完成的内容。") % {"title": course.title})
+    return completion
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from auditlog.models import LogEntry
 
 from common.errors import ValidationFailed
 from courses.models import LawArea, PlanCourse, StudyPlan
-from courses.selectors import personal_plan, plans_for_person
+from courses.selectors import personal_plan, plan_applies_to, plans_for_person
 from courses.services import ConstitutionRequired, PlanCourseIn, course_complete, study_plan_save
 from tests.factories import (
     AdminFactory,
@@ -170,6 +170,28 @@ def test_a_plan_reaches_its_departments_subtrees_and_a_plan_without_departments_
     ]
     assert list(plans_for_person(person=UserFactory(department=bureau), year=2026)) == [for_everyone]
     assert list(plans_for_person(person=UserFactory(department=other), year=2026)) == [for_everyone]
+
+
+def test_the_database_and_python_agree_on_which_plans_apply_to_whom():
+    # given a tree with plans for everyone, for a division and for two sections, and people everywhere
+    bureau = DepartmentFactory()
+    division = DepartmentFactory(parent=bureau)
+    sections = [DepartmentFactory(parent=division), DepartmentFactory(parent=bureau)]
+    other = DepartmentFactory()
+    StudyPlanFactory(year=2026)
+    StudyPlanFactory(year=2026, departments=[division])
+    StudyPlanFactory(year=2026, departments=sections)
+    people = [UserFactory(department=d) for d in (bureau, division, *sections, other)] + [
+        UserFactory(department=None)
+    ]
+    plans = list(StudyPlan.objects.filter(year=2026).prefetch_related("departments"))
+
+    # when each side answers for each person, then the answers are the same
+    for person in people:
+        in_python = [plan.pk for plan in plans if plan_applies_to(plan, person.department)]
+        in_sql = [plan.pk for plan in plans_for_person(person=person, year=2026)]
+        assert in_python == in_sql, person.department
+    assert [len(list(plans_for_person(person=p, year=2026))) for p in people] == [1, 2, 3, 2, 1, 1]
 
 
 def test_personal_plan_shows_progress_hours_and_what_is_overdue():
