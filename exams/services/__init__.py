@@ -30,7 +30,7 @@ Running a session (``services/sessions.py``)
     session_close(*, session, now) -> ExamSession       (SessionNotOpen before it opens, SessionClosed after)
     session_extend(*, session, closes_at, now) -> ExamSession   (ValidationFailed on "closes_at")
 
-Attempts (``services/attempts.py``)
+Attempts (``services/attempts/``: start, save, submit, extra_time; raw SQL in ``sql.py``)
     attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
     practice_start(*, candidate, exam_id: int | None, now, rng=None, include_unlisted=False) -> StartResult
     attempt_answers_save(*, attempt_id, candidate, answers: Sequence[AnswerIn], now) -> SaveResult(saved, saved_at)

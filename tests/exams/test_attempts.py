@@ -631,16 +631,16 @@ def test_graded_attempts_are_announced_after_commit(sitting, django_capture_on_c
 
 def test_the_answer_write_itself_refuses_a_closed_attempt(sitting, travel):
     """The read-then-write of a save is guarded in the write: a submit (or the deadline) in between wins."""
-    from exams.services.attempts import _upsert_answers
+    from exams.services.attempts.sql import answers_upsert
 
     client, body = sitting
     item = body["items"][0]["id"]
-    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["A"]')], now=NOW) == 1
+    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["A"]')], now=NOW) == 1
 
     late = NOW + timedelta(minutes=60, seconds=31)
-    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["B"]')], now=late) == 0
+    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["B"]')], now=late) == 0
     client.post(f"/api/v1/attempts/{body['id']}/submit/")
-    assert _upsert_answers(attempt_id=body["id"], rows=[(item, '["C"]')], now=NOW) == 0
+    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["C"]')], now=NOW) == 0
 
     assert list(AttemptAnswer.objects.values_list("keys", flat=True)) == [["A"]]
 

@@ -1,0 +1,76 @@
+"""Attempts: start or resume, save answers, submit, auto-submit when overdue, extra time.
+
+One module per path through an attempt's life:
+
+- ``start.py`` — :func:`attempt_start`, :func:`practice_start`;
+- ``save.py`` — :func:`attempt_answers_save` (and reading a save's payload);
+- ``submit.py`` — :func:`attempt_submit`, :func:`attempt_submit_if_overdue`,
+  :func:`attempts_submit_overdue`;
+- ``extra_time.py`` — :func:`attempt_extra_time_grant`;
+- ``common.py`` — results, :class:`AttemptNotFound`, the overdue rule, reading a paper, and
+  :func:`attempt_locked`, the one query that locks an attempt;
+- ``sql.py`` — the raw SQL, each statement written once and named.
+
+The hot paths are written for a fixed number of SQL statements, whatever the size of the
+paper or of the bank (tests assert the counts). Submits lock the attempt row ``FOR UPDATE``;
+a save's guarded write reads it ``FOR KEY SHARE`` on PostgreSQL, so it waits for a submit in
+progress and then sees the attempt submitted (on SQLite a statement is atomic and writers are
+serialised). So an acknowledged save is always among the graded answers, and no save lands
+after submit.
+
+The deadline is the server's: ``min(started_at + duration, session.closes_at)`` plus any
+extra time. Saves are accepted until ``deadline + SAVE_GRACE``; after that the attempt is
+submitted with what was saved — by the beat task ``exams.tasks.attempts_submit_overdue``
+every minute, and by any access to it.
+"""
+
+from .common import (
+    AnswerIn,
+    AttemptNotFound,
+    PaperItem,
+    SaveResult,
+    StartResult,
+    SubmitResult,
+    attempt_locked,
+    attempts_graded,
+    is_overdue,
+    item_rows,
+    paper_items,
+)
+from .extra_time import MAX_EXTRA_MINUTES, attempt_extra_time_grant
+from .save import answers_from_payload, attempt_answers_save
+from .sql import ITEM_COLUMNS
+from .start import attempt_start, practice_start
+from .submit import (
+    OVERDUE_BATCH,
+    attempt_submit,
+    attempt_submit_if_overdue,
+    attempts_submit_overdue,
+    submit_result,
+)
+
+__all__ = [
+    "ITEM_COLUMNS",
+    "MAX_EXTRA_MINUTES",
+    "OVERDUE_BATCH",
+    "AnswerIn",
+    "AttemptNotFound",
+    "PaperItem",
+    "SaveResult",
+    "StartResult",
+    "SubmitResult",
+    "answers_from_payload",
+    "attempt_answers_save",
+    "attempt_extra_time_grant",
+    "attempt_locked",
+    "attempt_start",
+    "attempt_submit",
+    "attempt_submit_if_overdue",
+    "attempts_graded",
+    "attempts_submit_overdue",
+    "is_overdue",
+    "item_rows",
+    "paper_items",
+    "practice_start",
+    "submit_result",
+]
