@@ -31,6 +31,18 @@ SAVE_GRACE = timedelta(seconds=30)
 OPTION_KEYS = "ABCDEFGH"
 JUDGE_TRUE = "T"
 JUDGE_FALSE = "F"
+# One bit per key an option can have: an item's ``key_mask`` holds its options' bits, so a
+# save checks its keys inside the upsert with one ``&`` (keys outside these set UNKNOWN_KEY_BIT).
+KEY_BITS = {key: 1 << bit for bit, key in enumerate(OPTION_KEYS + JUDGE_TRUE + JUDGE_FALSE)}
+UNKNOWN_KEY_BIT = 1 << len(KEY_BITS)
+
+
+def key_mask(keys: list[str]) -> int:
+    """The bits of ``keys`` (an unknown key sets ``UNKNOWN_KEY_BIT``, which no item allows)."""
+    mask = 0
+    for key in keys:
+        mask |= KEY_BITS.get(key, UNKNOWN_KEY_BIT)
+    return mask
 
 
 class QuestionKind(models.TextChoices):
@@ -139,6 +151,7 @@ class ReviewPolicy(models.TextChoices):
 
 
 class AttemptStatus(models.TextChoices):
+    DRAWN = "drawn", _("已组卷，未开始")
     IN_PROGRESS = "in_progress", _("答题中")
     SUBMITTED = "submitted", _("已交卷")
 
@@ -350,8 +363,24 @@ class ExamSession(models.Model):
         return self.title
 
 
+class StartedAttemptManager(models.Manager["Attempt"]):
+    """Attempts that have started: every attempt but the papers drawn ahead and not yet claimed."""
+
+    def get_queryset(self) -> models.QuerySet[Attempt]:
+        return super().get_queryset().exclude(status=AttemptStatus.DRAWN)
+
+
+class EveryAttemptManager(models.Manager["Attempt"]):
+    """Every attempt, papers drawn ahead included (drawing and claiming them)."""
+
+
 class Attempt(models.Model):
-    """One candidate's sitting of a session (答卷), with its own frozen paper."""
+    """One candidate's sitting of a session (答卷), with its own frozen paper.
+
+    A paper drawn ahead of the session waits as an attempt with status ``drawn`` until its
+    candidate starts; ``Attempt.objects`` never shows those (``Attempt.with_drawn`` does), so
+    every count, list and report sees only attempts that have started.
+    """
 
     session = models.ForeignKey(
         ExamSession, verbose_name=_("考试场次"), on_delete=models.PROTECT, related_name="attempts"
@@ -375,6 +404,9 @@ class Attempt(models.Model):
     score = models.DecimalField(_("得分"), max_digits=7, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("及格"), null=True, blank=True)
     item_index = models.JSONField(_("题目索引"), default=dict, editable=False)
+
+    objects = StartedAttemptManager()
+    with_drawn = EveryAttemptManager()
 
     class Meta:
         verbose_name = _("答卷")
@@ -420,6 +452,7 @@ class AttemptItem(models.Model):
     law_reference = models.CharField(_("法条依据"), max_length=255, blank=True)
     category = LawAreaNameField(_("分类"))
     earned = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    key_mask = models.PositiveIntegerField(_("选项键位"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("答卷题目")

@@ -4,9 +4,16 @@ from celery import shared_task
 from django.utils import timezone
 
 from .services import attempts_submit_overdue as submit_overdue
+from .services import sessions_papers_draw_ahead
 
 
 @shared_task(name="exams.tasks.attempts_submit_overdue")
 def attempts_submit_overdue() -> int:
     """Submit, with what was saved, every attempt past its deadline plus grace (run every minute by beat)."""
     return submit_overdue(now=timezone.now())
+
+
+@shared_task(name="exams.tasks.papers_draw_ahead")
+def papers_draw_ahead() -> int:
+    """Draw a paper ahead for everyone eligible for a session opening soon (run every 5 minutes by beat)."""
+    return sessions_papers_draw_ahead(now=timezone.now())

@@ -312,7 +312,10 @@ class AnswersInSerializer(serializers.Serializer):
 
 class SaveResultSerializer(serializers.Serializer):
     saved = serializers.IntegerField()
-    saved_at = serializers.DateTimeField()
+    saved_at = serializers.DateTimeField(help_text="The server's time of the save.")
+    deadline = serializers.DateTimeField(
+        help_text="The attempt's deadline now: extra time or an earlier close moves it."
+    )
 
 
 class SubmitResultSerializer(serializers.Serializer):

@@ -38,6 +38,8 @@ Attempts (``services/attempts/``: start, save, submit, extra_time; raw SQL in ``
     attempt_submit_if_overdue(*, attempt_id, now) -> bool
     attempts_submit_overdue(*, now, candidate=None) -> int
     attempt_extra_time_grant(*, attempt_id, minutes, reason, actor, now) -> AttemptExtraTime
+    session_papers_draw(*, session_id, now, batch_size=200) -> int   (papers drawn ahead; idempotent)
+    sessions_papers_draw_ahead(*, now) -> int   (every session opening within DRAW_AHEAD or open)
 
 ``attempts_graded`` (a Django signal, ``attempt_ids=[...]``) is sent after the transaction that
 submitted or regraded attempts commits.
@@ -64,6 +66,8 @@ from .attempts import (
     is_overdue,
     paper_items,
     practice_start,
+    session_papers_draw,
+    sessions_papers_draw_ahead,
     submit_result,
 )
 from .exams import (
@@ -145,7 +149,9 @@ __all__ = [
     "questions_import",
     "session_close",
     "session_extend",
+    "session_papers_draw",
     "session_schedule",
     "session_update",
+    "sessions_papers_draw_ahead",
     "submit_result",
 ]

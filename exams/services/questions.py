@@ -400,7 +400,8 @@ def question_correct_answer(
     )
     attempts = {
         attempt.pk: attempt
-        for attempt in Attempt.objects.select_for_update(of=("self",))
+        # Papers drawn ahead and not yet started get the corrected key too.
+        for attempt in Attempt.with_drawn.select_for_update(of=("self",))
         .select_related("session__exam", "candidate")
         .filter(pk__in=attempt_ids)
         .order_by("pk")

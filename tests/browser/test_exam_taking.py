@@ -294,3 +294,23 @@ def test_the_board_updates_itself_and_an_administrator_gives_extra_time(page, ou
         "考场网络中断",
         "admin",
     )
+
+
+def test_extra_time_reaches_the_countdown_with_the_next_saves_answer(page):
+    user = UserFactory(username="sunqi")
+    login(page, "sunqi", PASSWORD)
+    now = timezone.now()
+    session = annual_exam(opens_at=now - timedelta(hours=1), closes_at=now + timedelta(minutes=2))
+    attempt = services.attempt_start(session_id=session.pk, candidate=user, now=now).attempt
+    page.goto(f"/exams/attempts/{attempt.pk}/")
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^0[12]:\d\d$"))
+
+    # An administrator gives 30 minutes; the page has not asked for the attempt since.
+    services.attempt_extra_time_grant(
+        attempt_id=attempt.pk, minutes=30, reason="考场停电", actor=None, now=timezone.now()
+    )
+    choose(page, "judge", "T")
+    wait_until_acknowledged(page, attempt.pk)
+
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^3[12]:\d\d$"))
+    assert saved_keys(attempt.pk) == {"judge": ["T"]}

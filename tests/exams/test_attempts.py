@@ -219,6 +219,7 @@ def test_the_postgresql_paper_insert_names_every_column_of_an_item_but_its_id():
     record_type = {
         "ForeignKey": "bigint",
         "PositiveSmallIntegerField": "integer",
+        "PositiveIntegerField": "integer",
         "CharField": "text",
         "TextField": "text",
         "JSONField": "jsonb",
@@ -231,7 +232,7 @@ def test_the_postgresql_paper_insert_names_every_column_of_an_item_but_its_id():
     }
 
     assert dict(ITEM_COLUMNS) == model_columns
-    assert len(ITEM_COLUMNS) == len(model_columns) == 12
+    assert len(ITEM_COLUMNS) == len(model_columns) == 13
 
 
 def test_shuffling_changes_option_order_never_keys(bank):
@@ -341,7 +342,11 @@ def test_save_returns_count_and_time_and_stores_sorted_keys(sitting):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"saved": 2, "saved_at": "2026-03-02T09:00:00+08:00"}
+    assert response.json() == {
+        "saved": 2,
+        "saved_at": "2026-03-02T09:00:00+08:00",
+        "deadline": body["deadline"],
+    }
     assert dict(AttemptAnswer.objects.values_list("item_id", "keys")) == {single: ["A"], multiple: ["B", "D"]}
 
 
@@ -395,7 +400,7 @@ def test_saving_the_same_batch_twice_is_idempotent_and_the_later_save_of_an_item
     assert list(AttemptAnswer.objects.values_list("item_id", "keys")) == [(item, ["D"])]
 
 
-def test_save_costs_three_statements_including_token_authentication(bank, travel):
+def test_save_costs_two_statements_including_token_authentication(bank, travel):
     session = open_session(pass_score=1, rules=[RuleIn(kind=QuestionKind.SINGLE, count=4, points=1)])
     client = token_client(UserFactory())
     body = start(client, session).json()
@@ -405,10 +410,54 @@ def test_save_costs_three_statements_including_token_authentication(bank, travel
         response = save(client, body["id"], answers)
 
     assert response.status_code == 200
-    assert len(captured) == 3, captured.sql
+    assert len(captured) == 2, captured.sql
     assert "authtoken_token" in captured.sql[0]
-    assert captured.sql[1].startswith("SELECT status, deadline, item_index FROM")
-    assert 'INSERT INTO "exams_attemptanswer"' in captured.sql[2] and "ON CONFLICT" in captured.sql[2]
+    assert 'INSERT INTO "exams_attemptanswer"' in captured.sql[1] and "ON CONFLICT" in captured.sql[1]
+    assert AttemptAnswer.objects.filter(attempt_id=body["id"], keys=["B"]).count() == 4
+
+
+def test_a_refused_save_reads_the_attempt_once_to_say_why_and_saves_nothing(bank, travel):
+    session = open_session(pass_score=1, rules=[RuleIn(kind=QuestionKind.SINGLE, count=4, points=1)])
+    client = token_client(UserFactory())
+    body = start(client, session).json()
+    answers = [{"item": item["id"], "keys": ["B"]} for item in body["items"]]
+    answers[-1] = {"item": body["items"][-1]["id"], "keys": ["B", "C"]}
+
+    with statements() as captured:
+        response = save(client, body["id"], answers)
+
+    assert response.status_code == 400
+    assert f"第 {body['items'][-1]['id']} 题是单选或判断题" in response.json()["detail"]
+    assert len(captured) == 3, captured.sql
+    assert captured.sql[2].startswith("SELECT status, deadline, item_index FROM")
+    assert AttemptAnswer.objects.count() == 0
+
+
+def test_the_next_save_answers_with_the_deadline_extra_time_moved(sitting):
+    from exams.services import attempt_extra_time_grant
+
+    client, body = sitting
+    item = body["items"][0]["id"]
+    before = save(client, body["id"], [{"item": item, "keys": ["A"]}]).json()["deadline"]
+
+    attempt_extra_time_grant(attempt_id=body["id"], minutes=15, reason="停电", actor=None, now=NOW)
+    after = save(client, body["id"], [{"item": item, "keys": ["B"]}]).json()["deadline"]
+
+    assert before == body["deadline"]
+    assert datetime.fromisoformat(after) - datetime.fromisoformat(before) == timedelta(minutes=15)
+
+
+def test_an_empty_save_answers_with_the_deadline_and_saves_nothing(sitting):
+    client, body = sitting
+
+    response = save(client, body["id"], [])
+
+    assert response.json() == {
+        "saved": 0,
+        "saved_at": "2026-03-02T09:00:00+08:00",
+        "deadline": body["deadline"],
+    }
+    assert AttemptAnswer.objects.count() == 0
 
 
 def test_saves_are_accepted_until_the_grace_period_ends(sitting, travel):
@@ -631,16 +680,30 @@ def test_graded_attempts_are_announced_after_commit(sitting, django_capture_on_c
 
 def test_the_answer_write_itself_refuses_a_closed_attempt(sitting, travel):
     """The read-then-write of a save is guarded in the write: a submit (or the deadline) in between wins."""
+    from exams.models import key_mask
     from exams.services.attempts.sql import answers_upsert
 
     client, body = sitting
     item = body["items"][0]["id"]
-    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["A"]')], now=NOW) == 1
+    candidate = Attempt.objects.get().candidate_id
+
+    def row(key: str) -> list[tuple[int, str, int, int]]:
+        return [(item, f'["{key}"]', key_mask([key]), 1)]
+
+    written, deadline = answers_upsert(attempt_id=body["id"], candidate_id=candidate, rows=row("A"), now=NOW)
+    assert (written, deadline.isoformat()) == (
+        1,
+        datetime.fromisoformat(body["deadline"]).astimezone(UTC).isoformat(),
+    )
 
     late = NOW + timedelta(minutes=60, seconds=31)
-    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["B"]')], now=late) == 0
+    assert answers_upsert(attempt_id=body["id"], candidate_id=candidate, rows=row("B"), now=late) == (0, None)
+    assert answers_upsert(attempt_id=body["id"], candidate_id=candidate + 1, rows=row("B"), now=NOW) == (
+        0,
+        None,
+    )
     client.post(f"/api/v1/attempts/{body['id']}/submit/")
-    assert answers_upsert(attempt_id=body["id"], rows=[(item, '["C"]')], now=NOW) == 0
+    assert answers_upsert(attempt_id=body["id"], candidate_id=candidate, rows=row("C"), now=NOW) == (0, None)
 
     assert list(AttemptAnswer.objects.values_list("keys", flat=True)) == [["A"]]
 

@@ -2,7 +2,9 @@
 
 One module per path through an attempt's life:
 
-- ``start.py`` — :func:`attempt_start`, :func:`practice_start`;
+- ``papers.py`` — drawing and freezing papers, at start or ahead of a session
+  (:func:`session_papers_draw`, :func:`sessions_papers_draw_ahead`);
+- ``start.py`` — :func:`attempt_start` (claims a paper drawn ahead, or draws one), :func:`practice_start`;
 - ``save.py`` — :func:`attempt_answers_save` (and reading a save's payload);
 - ``submit.py`` — :func:`attempt_submit`, :func:`attempt_submit_if_overdue`,
   :func:`attempts_submit_overdue`;
@@ -38,6 +40,7 @@ from .common import (
     paper_items,
 )
 from .extra_time import MAX_EXTRA_MINUTES, attempt_extra_time_grant
+from .papers import DRAW_AHEAD, session_papers_draw, sessions_papers_draw_ahead
 from .save import answers_from_payload, attempt_answers_save
 from .sql import ITEM_COLUMNS
 from .start import attempt_start, practice_start
@@ -50,6 +53,7 @@ from .submit import (
 )
 
 __all__ = [
+    "DRAW_AHEAD",
     "ITEM_COLUMNS",
     "MAX_EXTRA_MINUTES",
     "OVERDUE_BATCH",
@@ -72,5 +76,7 @@ __all__ = [
     "item_rows",
     "paper_items",
     "practice_start",
+    "session_papers_draw",
+    "sessions_papers_draw_ahead",
     "submit_result",
 ]

@@ -37,6 +37,7 @@ class AnswerIn:
 class SaveResult:
     saved: int
     saved_at: datetime
+    deadline: datetime
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""Saving answers: all or nothing, in one guarded upsert after one read of the attempt.
+"""Saving answers: all or nothing, in one statement when the save is accepted.
 
-One read of the attempt row (:func:`.sql.attempt_save_state`: status, deadline and the
-``item_index`` to validate against), then one multi-row ``INSERT … ON CONFLICT (item) DO
-UPDATE`` (:func:`.sql.answers_upsert`) guarded, in the same statement, by the attempt being
-open; no explicit transaction. On PostgreSQL the guard reads the attempt row ``FOR KEY
-SHARE``, so it waits for a submit's lock (:func:`.common.attempt_locked`) and then sees the
-attempt submitted: an acknowledged save is always among the graded answers, and no save lands
-after submit. A save writes, and so locks, its answer rows in item order, so two saves of
-the same items (two tabs, a resent batch) wait for each other instead of deadlocking.
+:func:`.sql.answers_upsert` checks and writes in one multi-row ``INSERT … ON CONFLICT (item)
+DO UPDATE``: the attempt is the candidate's, in progress and within its deadline plus grace,
+and every key is one of its item's options (the item's ``key_mask``); otherwise nothing is
+written and the attempt is read to say why (:func:`.sql.attempt_save_state`). No explicit
+transaction. On PostgreSQL the check reads the attempt row ``FOR KEY SHARE``, so it waits
+for a submit's lock (:func:`.common.attempt_locked`) and then sees the attempt submitted: an
+acknowledged save is always among the graded answers, and no save lands after submit. A save
+writes, and so locks, its answer rows in item order, so two saves of the same items (two
+tabs, a resent batch) wait for each other instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from common.errors import ValidationFailed
 from people.models import User
 
 from ...errors import AttemptClosed, InvalidAnswer
-from ...models import SAVE_GRACE, AttemptStatus, QuestionKind
+from ...models import SAVE_GRACE, AttemptStatus, QuestionKind, key_mask
 from .common import AnswerIn, AttemptNotFound, SaveResult
-from .sql import answers_upsert, attempt_save_state
+from .sql import AnswerRow, answers_upsert, attempt_save_state
 from .submit import attempt_submit_if_overdue
 
 
@@ -62,16 +63,30 @@ def attempt_answers_save(
     true/false item, an item twice in the batch) and ``AttemptClosed`` once
     submitted or past the deadline plus grace — in which case the attempt is
     submitted with what was saved before. An empty ``keys`` clears an answer.
+    The result carries the attempt's deadline, so the page learns of extra time.
 
-    Two statements, no explicit transaction: one read of the attempt row (status,
-    deadline and the ``item_index`` to validate against), then one multi-row
-    ``INSERT … ON CONFLICT (item) DO UPDATE`` guarded, in the same statement, by the
-    attempt still being in progress and within its deadline plus grace. On
-    PostgreSQL the guard reads the attempt row ``FOR KEY SHARE``, which waits for a
-    submit's ``FOR UPDATE`` and then re-checks the row, so a save either lands before
-    the submit reads the answers (and is graded) or is refused; on SQLite one
-    statement is atomic. A single statement is also all or nothing.
+    One statement when the save is accepted, no explicit transaction:
+    :func:`.sql.answers_upsert` checks ownership, the deadline and every key, and writes
+    all the rows or none. Only when it wrote nothing (or the batch is empty or names an
+    item twice) is the attempt read, to say why.
     """
+    rows: list[AnswerRow] = []
+    for answer in answers:
+        keys = sorted({key.strip().upper() for key in answer.keys})
+        rows.append((answer.item, json.dumps(keys), key_mask(keys), len(keys)))
+    if rows and len({row[0] for row in rows}) == len(rows):
+        written, deadline = answers_upsert(
+            attempt_id=attempt_id, candidate_id=candidate.pk, rows=rows, now=now
+        )
+        if written and deadline is not None:
+            return SaveResult(saved=written, saved_at=now, deadline=deadline)
+    return _refused_save(attempt_id=attempt_id, candidate=candidate, answers=answers, now=now)
+
+
+def _refused_save(
+    *, attempt_id: int, candidate: User, answers: Sequence[AnswerIn], now: datetime
+) -> SaveResult:
+    """Why a save wrote nothing, read from the attempt: the error, or the empty save's result."""
     row = attempt_save_state(attempt_id=attempt_id, candidate_id=candidate.pk)
     if row is None:
         raise AttemptNotFound(_("没有这份答卷。"))
@@ -80,11 +95,11 @@ def attempt_answers_save(
         raise AttemptClosed(_("答卷已提交，不能再修改。"))
     if now > deadline + SAVE_GRACE:
         return _closed_on_save(attempt_id=attempt_id, now=now)
-    rows = _checked_answers(answers, index)
-    if rows and answers_upsert(attempt_id=attempt_id, rows=rows, now=now) == 0:
-        # Submitted, or given less time, between the read and the write: nothing was saved.
+    _check_answers(answers, index)
+    if answers:
+        # Valid and open when read, yet not written: submitted, or given less time, in between.
         return _closed_on_save(attempt_id=attempt_id, now=now)
-    return SaveResult(saved=len(rows), saved_at=now)
+    return SaveResult(saved=0, saved_at=now, deadline=deadline)
 
 
 def _closed_on_save(*, attempt_id: int, now: datetime) -> SaveResult:
@@ -93,9 +108,8 @@ def _closed_on_save(*, attempt_id: int, now: datetime) -> SaveResult:
     raise AttemptClosed(_("答卷已提交，不能再修改。"))
 
 
-def _checked_answers(answers: Sequence[AnswerIn], index: dict[str, Any]) -> list[tuple[int, str]]:
-    """``(item id, keys as JSON)`` for each answer, by item id; or ``InvalidAnswer`` naming the item."""
-    rows: list[tuple[int, str]] = []
+def _check_answers(answers: Sequence[AnswerIn], index: dict[str, Any]) -> None:
+    """``InvalidAnswer`` naming the first item at fault, in the order the answers came."""
     seen: set[int] = set()
     for answer in answers:
         entry = index.get(str(answer.item))
@@ -118,5 +132,3 @@ def _checked_answers(answers: Sequence[AnswerIn], index: dict[str, Any]) -> list
             raise InvalidAnswer(
                 _("第 %(item)s 题是单选或判断题，只能选一个答案。") % {"item": answer.item}, field="answers"
             )
-        rows.append((answer.item, json.dumps(keys)))
-    return sorted(rows)

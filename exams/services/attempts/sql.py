@@ -2,8 +2,8 @@
 
 - :func:`items_insert` — a paper's items in one statement (PostgreSQL: one JSON document
   through ``jsonb_to_recordset``);
-- :func:`answers_upsert` — a save's guarded multi-row ``INSERT … ON CONFLICT``;
-- :func:`attempt_save_state` — the attempt row as a save reads it (status, deadline, item index).
+- :func:`answers_upsert` — a whole save: checks and a multi-row ``INSERT … ON CONFLICT``;
+- :func:`attempt_save_state` — the attempt row as a refused save explains itself.
 
 Django's ORM cannot say these (a guarded ``INSERT … SELECT`` with ``FOR KEY SHARE``), or says
 them slowly (client-side quoting of a 100-row insert); everything else is the ORM's.
@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
-from ...models import SAVE_GRACE, Attempt, AttemptAnswer, AttemptItem, AttemptStatus
+from ...models import SAVE_GRACE, Attempt, AttemptAnswer, AttemptItem, AttemptStatus, QuestionKind
 
 # Every concrete column of AttemptItem but the id, with the type ``jsonb_to_recordset``
 # reads it as (a test holds this list to the model).
@@ -35,11 +35,12 @@ ITEM_COLUMNS = [
     ("law_reference", "text"),
     ("category", "text"),
     ("earned", "numeric"),  # null until graded: no item carries it at start
+    ("key_mask", "integer"),
 ]
 
 
-def items_insert(items: list[dict[str, Any]]) -> dict[int, int]:
-    """Insert a paper's items (column values by name) in one statement; their ids by position.
+def items_insert(items: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    """Insert papers' items (column values by name) in one statement; ids by (attempt id, position).
 
     On PostgreSQL the rows travel as one JSON document through ``jsonb_to_recordset``:
     Django's bulk insert quotes every value of a 100-item paper in Python (client-side
@@ -47,20 +48,30 @@ def items_insert(items: list[dict[str, Any]]) -> dict[int, int]:
     """
     if connection.vendor != "postgresql":
         created = AttemptItem.objects.bulk_create([AttemptItem(**item) for item in items])
-        return {item.position: item.pk for item in created}
+        return {(item.attempt_id, item.position): item.pk for item in created}
     quote = connection.ops.quote_name
     names = ", ".join(quote(name) for name, _type in ITEM_COLUMNS)
     record = ", ".join(f"{quote(name)} {kind}" for name, kind in ITEM_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(AttemptItem._meta.db_table)} ({names}) SELECT {names} "
-            f"FROM jsonb_to_recordset(%s::jsonb) AS x({record}) RETURNING id, position",
+            f"FROM jsonb_to_recordset(%s::jsonb) AS x({record}) RETURNING id, attempt_id, position",
             [json.dumps(items, ensure_ascii=False)],
         )
-        return {position: item_id for item_id, position in cursor.fetchall()}
+        return {(attempt_id, position): item_id for item_id, attempt_id, position in cursor.fetchall()}
+
+
+def _aware(moment: Any) -> datetime:
+    """A datetime column as read by a raw cursor: SQLite gives naive UTC text."""
+    if isinstance(moment, str):
+        moment = parse_datetime(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def attempt_save_state(*, attempt_id: int, candidate_id: int) -> tuple[str, datetime, dict[str, Any]] | None:
+    """The candidate's attempt as a refused save explains itself: status, deadline, item index."""
     table = connection.ops.quote_name(Attempt._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,40 +82,65 @@ def attempt_save_state(*, attempt_id: int, candidate_id: int) -> tuple[str, date
     if row is None:
         return None
     status, deadline, index = row
-    if isinstance(deadline, str):
-        deadline = parse_datetime(deadline)
-    if deadline.tzinfo is None:  # SQLite keeps datetimes as naive UTC
-        deadline = deadline.replace(tzinfo=UTC)
     if isinstance(index, str):
         index = json.loads(index)
-    return status, deadline, index
+    return status, _aware(deadline), index
 
 
-def answers_upsert(*, attempt_id: int, rows: list[tuple[int, str]], now: datetime) -> int:
-    """Write the answers if the attempt is still open; returns how many rows were written (0: closed).
+# A save's answer as the upsert takes it: item id, keys as JSON, the keys' bits, how many keys.
+AnswerRow = tuple[int, str, int, int]
+
+
+def answers_upsert(
+    *, attempt_id: int, candidate_id: int, rows: list[AnswerRow], now: datetime
+) -> tuple[int, datetime | None]:
+    """Write every answer or none; returns how many rows were written and the attempt's deadline.
+
+    One statement. It writes only when the attempt is the candidate's, in progress and within
+    its deadline plus grace, and *every* answer is valid: its item is in this attempt, its
+    keys are among the item's options (``key_mask``), and a single-choice or true/false item
+    gets at most one key. Otherwise it writes nothing and returns ``(0, None)``; the caller
+    reads the attempt to say why. On PostgreSQL the attempt row is read ``FOR KEY SHARE``,
+    so the write waits for a submit holding the row and then re-checks it.
 
     The rows go in (and their answer rows are locked) in item order, whatever order the
     client sent them in: two saves of the same items in opposite orders, each locking
-    one row the other wants next, would deadlock on PostgreSQL.
+    one row the other wants next, would deadlock on PostgreSQL. ``rows`` must not name an
+    item twice.
     """
     quote = connection.ops.quote_name
     postgres = connection.vendor == "postgresql"
-    values = ", ".join(["(%s, %s)"] * len(rows))
+    attempts = quote(Attempt._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     params: list[Any] = [value for row in rows for value in row]
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    open_since = connection.ops.adapt_datetimefield_value(now - SAVE_GRACE)
     sql = (
-        f"WITH v (item_id, keys) AS (VALUES {values}) "
+        f"WITH v (item_id, keys, mask, n) AS (VALUES {values}), "
+        "ok AS (SELECT v.item_id, v.keys FROM v "
+        f"JOIN {quote(AttemptItem._meta.db_table)} i ON i.id = v.item_id "
+        f"JOIN {attempts} a ON a.id = i.attempt_id "
+        "WHERE a.id = %s AND a.candidate_id = %s AND a.status = %s AND a.deadline >= %s "
+        "AND (v.mask & i.key_mask) = v.mask AND (v.n <= 1 OR i.kind = %s)"
+        f"{' FOR KEY SHARE OF a' if postgres else ''}) "
         f"INSERT INTO {quote(AttemptAnswer._meta.db_table)} (attempt_id, item_id, {quote('keys')}, saved_at) "
-        f"SELECT %s, v.item_id, {'CAST(v.keys AS jsonb)' if postgres else 'v.keys'}, %s FROM v "
-        f"WHERE EXISTS (SELECT 1 FROM {quote(Attempt._meta.db_table)} "
-        f"WHERE id = %s AND status = %s AND deadline >= %s{' FOR KEY SHARE' if postgres else ''}) "
-        "ORDER BY v.item_id "
+        f"SELECT %s, ok.item_id, {'CAST(ok.keys AS jsonb)' if postgres else 'ok.keys'}, %s FROM ok "
+        "WHERE (SELECT count(*) FROM ok) = %s "
+        "ORDER BY ok.item_id "
         f"ON CONFLICT (item_id) DO UPDATE SET {quote('keys')} = excluded.{quote('keys')}, "
-        "saved_at = excluded.saved_at RETURNING item_id"
+        f"saved_at = excluded.saved_at RETURNING (SELECT deadline FROM {attempts} WHERE id = %s)"
     )
-    params += [attempt_id, stamp, attempt_id, AttemptStatus.IN_PROGRESS.value, open_since]
+    params += [
+        attempt_id,
+        candidate_id,
+        AttemptStatus.IN_PROGRESS.value,
+        connection.ops.adapt_datetimefield_value(now - SAVE_GRACE),
+        QuestionKind.MULTIPLE.value,
+        attempt_id,
+        connection.ops.adapt_datetimefield_value(now),
+        len(rows),
+        attempt_id,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # Rows written, inserted or updated (rowcount is not reliable for a WITH statement on SQLite).
-        return len(cursor.fetchall())
+        written = cursor.fetchall()
+    return (len(written), _aware(written[0][0])) if written else (0, None)

@@ -1,16 +1,17 @@
-"""Starting an attempt: resume the one in progress, or draw and freeze a new paper.
+"""Starting an attempt: resume the one in progress, claim the paper drawn ahead, or draw one now.
 
-A start costs a fixed number of statements whatever the size of the paper or of the bank:
-a handful of reads, pools from the cache (see ``exams.pools``), one ``id IN`` fetch of the
-drawn questions, one insert of the attempt, one insert of its items
-(:func:`.sql.items_insert`), one update of its index.
+A start costs a fixed number of statements whatever the size of the paper or of the bank.
+With a paper drawn ahead (``papers.session_papers_draw``) it is the reads of the session and
+of the candidate's attempts, one ``UPDATE`` that claims the paper and one read of its items.
+Without one (a late joiner, a retake, a practice) the paper is drawn now: pools from the
+cache (see ``exams.pools``), one ``id IN`` fetch of the drawn questions, one insert of the
+attempt, one of its items, one update of its index.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper
@@ -20,18 +21,16 @@ from people.models import User
 
 from ...eligibility import session_eligible_q, user_department_path
 from ...errors import (
-    BankInsufficient,
     NoAttemptsLeft,
     NoPracticeExam,
     NotEligible,
     SessionClosed,
     SessionNotOpen,
 )
-from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession, Question, QuestionKind
-from ...pools import RuleSpec, draw_question_ids, refresh_pools, rule_pools
+from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession
 from ..exams import exam_rule_specs, practice_session_for
-from .common import AttemptNotFound, PaperItem, StartResult, is_overdue, paper_items
-from .sql import items_insert
+from .common import AttemptNotFound, StartResult, is_overdue, paper_items
+from .papers import attempt_deadline, draw_papers, freeze_papers, paper_max_score
 from .submit import attempt_submit_if_overdue
 
 
@@ -81,7 +80,7 @@ def _attempt_start(
         raise NotEligible(_("您不在本场考试的参考范围内。"))
     exam = session.exam
     attempts = list(
-        Attempt.objects.filter(session=session, candidate=candidate).defer("item_index").order_by("number")
+        Attempt.with_drawn.filter(session=session, candidate=candidate).defer("item_index").order_by("number")
     )
     current = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
     if current is not None:
@@ -93,8 +92,12 @@ def _attempt_start(
         raise SessionNotOpen(_("本场考试尚未开始，开始时间：%(t)s。") % {"t": _local(session.opens_at)})
     if now >= session.closes_at:
         raise SessionClosed(_("本场考试已结束。"))
-    if exam.kind != ExamKind.PRACTICE and len(attempts) >= exam.max_attempts:
+    drawn = next((a for a in attempts if a.status == AttemptStatus.DRAWN), None)
+    used = len(attempts) - (drawn is not None)
+    if exam.kind != ExamKind.PRACTICE and used >= exam.max_attempts:
         raise NoAttemptsLeft(_("您已用完本场考试的 %(n)s 次作答机会。") % {"n": exam.max_attempts})
+    if drawn is not None:
+        return _attempt_claim(attempt=drawn, session=session, now=now)
     return _attempt_create(
         session=session,
         exam=exam,
@@ -111,94 +114,42 @@ def _local(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _draw(specs: list[RuleSpec], rng: random.Random) -> list[tuple[RuleSpec, dict[str, Any]]]:
-    """Draw the paper; rebuild the pools once if the cached ones turn out to be stale."""
-    keys = [spec.pool_key for spec in specs]
-    for attempt_number in range(2):
-        pools = rule_pools(keys) if attempt_number == 0 else refresh_pools(keys)
-        picks = draw_question_ids(specs, pools, rng)
-        wanted = [question_id for ids in picks for question_id in ids]
-        rows: dict[int, dict[str, Any]] = {
-            row["id"]: dict(row)
-            for row in Question.objects.filter(pk__in=wanted, is_active=True).values(
-                "id", "kind", "stem", "options", "answer", "explanation", "law_reference", "category"
-            )
-        }
-        paper: list[tuple[RuleSpec, dict[str, Any]]] = []
-        for spec, ids in zip(specs, picks, strict=True):
-            for question_id in ids:
-                row = rows.get(question_id)
-                if (
-                    row is None
-                    or row["kind"] != spec.kind
-                    or (spec.category and row["category"] != spec.category)
-                ):
-                    break
-                paper.append((spec, row))
-        if len(paper) == len(wanted):
-            return paper
-    raise BankInsufficient(_("题库正在更新，暂时无法组卷，请稍后再试。"))
+def _attempt_claim(*, attempt: Attempt, session: ExamSession, now: datetime) -> StartResult:
+    """Start the paper drawn ahead for the candidate: one ``UPDATE`` and one read of its items.
+
+    A second tab claiming it at the same moment waits for the first one's ``UPDATE``, finds
+    nothing left to claim, and resumes the attempt the first one started.
+    """
+    attempt.status = AttemptStatus.IN_PROGRESS
+    attempt.started_at = now
+    attempt.deadline = attempt_deadline(session=session, exam=session.exam, now=now)
+    claimed = Attempt.with_drawn.filter(pk=attempt.pk, status=AttemptStatus.DRAWN).update(
+        status=attempt.status, started_at=attempt.started_at, deadline=attempt.deadline
+    )
+    if not claimed:
+        attempt = Attempt.objects.defer("item_index").get(pk=attempt.pk)
+    attempt.session = session
+    return StartResult(attempt=attempt, created=bool(claimed), items=paper_items(attempt))
 
 
 def _attempt_create(
     *, session: ExamSession, exam: Exam, candidate: User, number: int, now: datetime, rng: random.Random
 ) -> StartResult:
-    paper = _draw(exam_rule_specs(exam), rng)
-    deadline = min(now + timedelta(minutes=exam.duration_minutes), session.closes_at)
+    [paper] = draw_papers(exam_rule_specs(exam), rng, 1)
     attempt = Attempt(
         session=session,
         candidate=candidate,
         number=number,
         status=AttemptStatus.IN_PROGRESS,
         started_at=now,
-        deadline=deadline,
-        max_score=sum(spec.points for spec, _row in paper),
+        deadline=attempt_deadline(session=session, exam=exam, now=now),
+        max_score=paper_max_score(paper),
     )
     # A concurrent start by the same candidate makes this insert fail on the unique
     # constraints; attempt_start then retries in a fresh transaction (or savepoint) and resumes.
     attempt.save(force_insert=True)
-    items: list[dict[str, Any]] = []
-    for position, (spec, row) in enumerate(paper, start=1):
-        options = [dict(option) for option in row["options"]]
-        if exam.shuffle_options and row["kind"] != QuestionKind.JUDGE:
-            rng.shuffle(options)
-        items.append(
-            {
-                "attempt_id": attempt.pk,
-                "position": position,
-                "question_id": row["id"],
-                "kind": row["kind"],
-                "stem": row["stem"],
-                "options": options,
-                "points": spec.points,
-                "correct": list(row["answer"]),
-                "explanation": row["explanation"],
-                "law_reference": row["law_reference"],
-                "category": row["category"],
-            }
-        )
-    ids = items_insert(items)
-    attempt.item_index = {
-        str(ids[item["position"]]): [item["kind"], [option["key"] for option in item["options"]]]
-        for item in items
-    }
-    Attempt.objects.filter(pk=attempt.pk).update(item_index=attempt.item_index)
-    return StartResult(
-        attempt=attempt,
-        created=True,
-        items=[
-            PaperItem(
-                id=ids[item["position"]],
-                position=item["position"],
-                kind=item["kind"],
-                stem=item["stem"],
-                options=item["options"],
-                points=item["points"],
-                answer=[],
-            )
-            for item in items
-        ],
-    )
+    [frozen] = freeze_papers(exam=exam, attempts=[attempt], papers=[paper], rng=rng)
+    return StartResult(attempt=attempt, created=True, items=frozen.items)
 
 
 def practice_start(

@@ -241,6 +241,9 @@
     // A change made while this save was on its way is newer: it stays unsaved and goes next.
     release(sent);
     retryDelay = FIRST_RETRY_MS;
+    // Every save's answer carries the deadline as it is now: extra time, or an earlier close,
+    // reaches the countdown with the next save instead of the next resync.
+    if (body.deadline) syncClock({ server_time: body.saved_at, deadline: body.deadline });
     var at = new Date(body.saved_at);
     saveStatus.textContent = text.saved.replace(
       "%(time)s",
