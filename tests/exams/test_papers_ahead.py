@@ -160,7 +160,9 @@ def test_the_beat_task_draws_for_sessions_opening_soon_or_open_only(bank, travel
     later = ExamSessionFactory(opens_at=NOW + timedelta(days=2), closes_at=NOW + timedelta(days=3))
     closed = ExamSessionFactory(opens_at=NOW - timedelta(days=2), closes_at=NOW - timedelta(days=1))
     practice = ExamSessionFactory(
-        exam=ExamFactory(kind=ExamKind.PRACTICE, review_policy="after_submit"), opens_at=NOW, closes_at=NOW + timedelta(days=1)
+        exam=ExamFactory(kind=ExamKind.PRACTICE, review_policy="after_submit"),
+        opens_at=NOW,
+        closes_at=NOW + timedelta(days=1),
     )
     UserFactory.create_batch(2)
 

@@ -13,7 +13,7 @@ def load_compose() -> dict:
 
 def test_compose_has_every_service_with_a_health_check():
     services = load_compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"migrate", "web", "worker", "beat", "db", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, name
 
@@ -44,3 +44,25 @@ def test_services_wait_for_healthy_database_and_redis():
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+
+
+def test_migrations_run_once_in_a_one_shot_service_before_web_worker_and_beat():
+    services = load_compose()["services"]
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        assert "migrate" not in services[name]["command"], name
+
+
+def test_web_runs_threaded_gunicorn_the_worker_acks_late_and_the_broker_persists():
+    services = load_compose()["services"]
+    web = shlex.split(services["web"]["command"])
+    assert web[web.index("--worker-class") + 1] == "gthread"
+    assert web[web.index("--workers") + 1] == "${GUNICORN_WORKERS:-3}"
+    assert web[web.index("--threads") + 1] == "${GUNICORN_THREADS:-4}"
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert "--prefetch-multiplier 1" in services["worker"]["command"]
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert services["beat"]["deploy"]["replicas"] == 1
