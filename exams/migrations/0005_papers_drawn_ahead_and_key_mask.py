@@ -40,7 +40,7 @@ def remove_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0003_exam_listed_in_practice'),
+        ('exams', '0004_law_areas'),
     ]
 
     operations = [
