@@ -5,7 +5,9 @@
     make bench BENCH_ARGS="--only reports"       # the participation report alone
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xuefa_bench, dropped and
-created anew) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/3). Prints one line per figure.
+created anew; give each person running benches their own name) and a Redis of its own on a free
+port (or BENCH_REDIS_URL, which is flushed). Gunicorn listens on a free port. Prints one line per
+figure. The exam-day soak is ``python -m bench.soak``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 
 def main() -> int:
@@ -22,28 +26,44 @@ def main() -> int:
     parser.add_argument("--big-bank", type=int, default=50000)
     parser.add_argument("--saves", type=int, default=6000, help="autosave requests per measured run")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--only", choices=["exam", "reports"], help="run one group of scenarios")
     parser.add_argument("--report-staff", type=int, default=100_000, help="staff in the participation report")
     args = parser.parse_args()
 
+    from lawplatform import embedded_redis
+
+    args.port = args.port or embedded_redis.free_port()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xuefa_bench")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "")
+    redis_process = None
+    if not redis_url:
+        port = embedded_redis.free_port()
+        redis_process = embedded_redis.start(
+            port=port, data_dir=Path(tempfile.mkdtemp(prefix="xuefa-bench-redis-"))
+        )
+        redis_url = f"redis://127.0.0.1:{port}/0"
     os.environ["DATABASE_URL"] = database_url
     os.environ["REDIS_URL"] = redis_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    try:
+        from bench import scenarios
 
-    from bench import scenarios
+        scenarios.prepare_database(database_url, redis_url)
+        status = 0
+        if args.only in (None, "exam"):
+            status |= scenarios.run_all(args)
+        if args.only in (None, "reports"):
+            from bench import reports
 
-    scenarios.prepare_database(database_url, redis_url)
-    status = 0
-    if args.only in (None, "exam"):
-        status |= scenarios.run_all(args)
-    if args.only in (None, "reports"):
-        from bench import reports
-
-        status |= reports.run(args)
-    return status
+            status |= reports.run(args)
+        return status
+    finally:
+        if redis_process is not None:
+            redis_process.terminate()
+            redis_process.wait(timeout=30)
 
 
 if __name__ == "__main__":

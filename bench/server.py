@@ -39,9 +39,12 @@ class Gunicorn:
             "warning",
             "--timeout",
             "120",
+            # As docker-compose.yml: a keep-alive connection waiting for a thread is not dropped.
+            "--keep-alive",
+            "30",
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env})
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a loaded machine boots workers slowly
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
@@ -50,6 +53,8 @@ class Gunicorn:
                 return self  # it answered; health is not what the bench measures
             except OSError:
                 time.sleep(0.2)
+        self.process.terminate()
+        self.process.wait(timeout=30)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:

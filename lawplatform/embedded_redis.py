@@ -45,7 +45,8 @@ def is_up(url: str) -> bool:
         return False
 
 
-def start(*, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+def start(*, port: int, data_dir: Path, appendonly: bool = False) -> subprocess.Popen[bytes]:
+    """A redis-server on ``port`` keeping its files in ``data_dir``; ``appendonly`` turns AOF on."""
     data_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
@@ -59,7 +60,7 @@ def start(*, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if appendonly else "no",
             "--daemonize",
             "no",
             "--loglevel",
