@@ -34,11 +34,17 @@ def _exams(year: int) -> list[dict[str, object]]:
             "pass_score": 60,
             "max_attempts": 2,
             "review_policy": ReviewPolicy.AFTER_CLOSE,
+            # Each formal exam keeps to its own law areas, so practice and the Constitution course's
+            # quiz (single and true/false 宪法) have questions no open session can draw (exams.live).
             "rules": [
-                RuleIn(kind=QuestionKind.SINGLE, category="宪法", count=5, points=2),
-                RuleIn(kind=QuestionKind.SINGLE, count=15, points=2),
-                RuleIn(kind=QuestionKind.MULTIPLE, count=10, points=4),
-                RuleIn(kind=QuestionKind.JUDGE, count=20, points=1),
+                RuleIn(kind=QuestionKind.SINGLE, category="民法典", count=10, points=2),
+                RuleIn(kind=QuestionKind.SINGLE, category="政府信息公开条例", count=10, points=2),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="宪法", count=4, points=4),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="民法典", count=4, points=4),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="政府信息公开条例", count=2, points=4),
+                RuleIn(kind=QuestionKind.JUDGE, category="民法典", count=10, points=1),
+                RuleIn(kind=QuestionKind.JUDGE, category="政府信息公开条例", count=7, points=1),
+                RuleIn(kind=QuestionKind.JUDGE, category="行政复议法", count=3, points=1),
             ],
         },
         {
@@ -50,12 +56,15 @@ def _exams(year: int) -> list[dict[str, object]]:
             "review_policy": ReviewPolicy.AFTER_CLOSE,
             "partial_credit": True,
             "rules": [
-                RuleIn(kind=QuestionKind.SINGLE, category="行政处罚法", count=6, points=2),
-                RuleIn(kind=QuestionKind.SINGLE, category="行政许可法", count=5, points=2),
-                RuleIn(kind=QuestionKind.SINGLE, category="行政强制法", count=5, points=2),
-                RuleIn(kind=QuestionKind.SINGLE, count=9, points=2),
-                RuleIn(kind=QuestionKind.MULTIPLE, count=10, points=3),
-                RuleIn(kind=QuestionKind.JUDGE, count=20, points=1),
+                RuleIn(kind=QuestionKind.SINGLE, category="行政处罚法", count=9, points=2),
+                RuleIn(kind=QuestionKind.SINGLE, category="行政许可法", count=8, points=2),
+                RuleIn(kind=QuestionKind.SINGLE, category="行政强制法", count=8, points=2),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="行政处罚法", count=4, points=3),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="行政许可法", count=3, points=3),
+                RuleIn(kind=QuestionKind.MULTIPLE, category="行政强制法", count=3, points=3),
+                RuleIn(kind=QuestionKind.JUDGE, category="行政处罚法", count=7, points=1),
+                RuleIn(kind=QuestionKind.JUDGE, category="行政许可法", count=7, points=1),
+                RuleIn(kind=QuestionKind.JUDGE, category="行政强制法", count=6, points=1),
             ],
         },
         {

@@ -25,13 +25,17 @@ from .models import ExamSession
 
 
 def user_department_path(user: Any) -> str:
-    """The user's department path ("" without a department); one query unless already loaded."""
+    """The user's department path ("" without a department); one query unless already loaded, and the
+    department is then kept on ``user``, so the checks of one request read it once."""
     if not getattr(user, "department_id", None):
         return ""
     if User.department.is_cached(user):
         return str(user.department.path)
-    path = Department.objects.filter(pk=user.department_id).values_list("path", flat=True).first()
-    return path or ""
+    department = Department.objects.filter(pk=user.department_id).only("id", "path").first()
+    if department is None:
+        return ""
+    user.department = department
+    return str(department.path)
 
 
 def session_eligible_q(user: Any, *, department_path: str | None = None) -> Q:

@@ -29,6 +29,13 @@ class BankInsufficient(Conflict):
     code = "bank_insufficient"
 
 
+class PracticeWithheld(Conflict):
+    """Practice cannot be drawn: the questions it needs could appear in a formal session the
+    candidate may still sit (``exams.live``)."""
+
+    code = "practice_withheld"
+
+
 class ReviewNever(NotPermitted):
     code = "review_never"
 
@@ -61,6 +68,7 @@ __all__ = [
     "NoAttemptsLeft",
     "NoPracticeExam",
     "NotEligible",
+    "PracticeWithheld",
     "ReviewNever",
     "ReviewNotYet",
     "SessionClosed",

@@ -148,6 +148,17 @@ def _pools_from_database(keys: set[PoolKey]) -> dict[PoolKey, list[int]]:
     return pools
 
 
+def pools_without(
+    pools: dict[PoolKey, list[int]], *, keys: Iterable[PoolKey], withheld: Iterable[PoolKey]
+) -> dict[PoolKey, list[int]]:
+    """The pools of ``keys`` without the questions of the ``withheld`` pools (no query)."""
+    withheld = [key for key in withheld if pools.get(key)]
+    if not withheld:
+        return {key: pools[key] for key in keys}
+    excluded = {question_id for key in withheld for question_id in pools[key]}
+    return {key: [question_id for question_id in pools[key] if question_id not in excluded] for key in keys}
+
+
 def blueprint_shortfalls(rules: Sequence[RuleSpec], pools: dict[PoolKey, list[int]]) -> list[str]:
     """Why the bank cannot fill these rules (empty when it can), one sentence per rule that falls short.
 

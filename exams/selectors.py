@@ -13,7 +13,8 @@ Attempts
     attempt_payload(attempt, items, now) -> dict                    the API's attempt shape (no keys)
     review_state(*, attempt, now) -> None                           raises ReviewNever/ReviewNotYet when not allowed
     attempt_review(*, attempt, now) -> list[ReviewItem]             keys, explanations, law references
-    mistakes_for_user(*, user, category=None, now) -> list[Mistake] the 错题本
+                                                                    (withheld for live questions; 3 queries)
+    mistakes_for_user(*, user, category=None, now) -> list[Mistake] the 错题本, without live questions (2 queries)
     exam_passed_by(*, user, exam) -> bool                           a submitted, passed attempt of any session
     submitted_attempts_by_session(*, user, session_ids, now) -> dict[int, list[AttemptSummary]]
     session_with_exam(*, session_id) -> ExamSession                 any session, for administrators (404 otherwise)
@@ -43,6 +44,7 @@ from people.models import User
 
 from .eligibility import eligible_candidates, session_eligible_q
 from .errors import ReviewNever, ReviewNotYet
+from .live import is_live, live_pool_keys, live_question_q
 from .models import (
     SAVE_GRACE,
     Attempt,
@@ -85,10 +87,13 @@ class ReviewItem:
     your_keys: list[str]
     correct_keys: list[str]
     earned: Decimal | None
-    is_correct: bool
+    is_correct: bool | None
     explanation: str
     law_reference: str
     category: str
+    # The question could still be drawn in a formal session the candidate may sit (exams.live):
+    # its key, explanation, law reference and correctness are not shown (empty, None).
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,7 @@ def attempt_for_candidate(*, attempt_id: int, candidate: User) -> Attempt:
     )
     if attempt is None:
         raise AttemptNotFound(_("没有这份答卷。"))
+    attempt.candidate = candidate
     return attempt
 
 
@@ -334,7 +340,7 @@ def review_state(*, attempt: Attempt, now: datetime) -> None:
     """Raise unless the exam's review policy lets the candidate see keys and explanations now.
 
     The last check is :func:`review_allowed_q` itself, so the review page and the 错题本
-    can never disagree about when an after_close session's keys are out.
+    can never disagree about when an after_close exam's keys are out.
     """
     policy = attempt.session.exam.review_policy
     if policy == ReviewPolicy.NEVER:
@@ -342,44 +348,63 @@ def review_state(*, attempt: Attempt, now: datetime) -> None:
     if attempt.status != AttemptStatus.SUBMITTED:
         raise ReviewNotYet(_("交卷后才能查看答案与解析。"))
     if policy == ReviewPolicy.AFTER_CLOSE and not (
-        Attempt.objects.filter(review_allowed_q(now=now), pk=attempt.pk).exists()
+        Attempt.objects.filter(review_allowed_q(now=now, candidate=attempt.candidate), pk=attempt.pk).exists()
     ):
-        raise ReviewNotYet(_("本场考试结束后才能查看答案与解析。"))
+        raise ReviewNotYet(_("本考试的全部场次结束后才能查看答案与解析。"))
 
 
-def review_allowed_q(*, now: datetime, prefix: str = "") -> Q:
-    """A filter over attempts (through ``prefix``) whose review policy lets the candidate see keys now.
+def review_allowed_q(*, now: datetime, candidate: User, prefix: str = "") -> Q:
+    """A filter over attempts (through ``prefix``) of ``candidate`` whose review policy lets them see keys now.
 
-    after_submit: once submitted. after_close: once submitted, the session's window has
-    closed, and nobody in the session can still save an answer — extra time (or a window
-    moved earlier after the start) can keep an attempt open past ``closes_at``, and its
-    candidate must not be able to read the keys off a colleague's review meanwhile.
+    after_submit: once submitted. after_close is decided per *exam*, not per session: once
+    submitted, no session of the exam that the candidate is eligible for is open or upcoming
+    (a 补考 of the same exam keeps the keys in), and nobody in any session of the exam can
+    still save an answer — extra time (or a window moved earlier after the start) can keep
+    an attempt open past ``closes_at``, and its candidate must not be able to read the keys
+    off a colleague's review meanwhile.
+
+    Whatever the policy, the review still withholds the items that are live for the
+    candidate (``exams.live``).
     """
+    exam = OuterRef(f"{prefix}session__exam_id")
     still_answering = Attempt.objects.filter(
-        session_id=OuterRef(f"{prefix}session_id"),
+        session__exam_id=exam,
         status=AttemptStatus.IN_PROGRESS,
         deadline__gte=now - SAVE_GRACE,
     )
+    not_over = ExamSession.objects.filter(session_eligible_q(candidate), exam_id=exam, closes_at__gt=now)
     return Q(**{f"{prefix}status": AttemptStatus.SUBMITTED}) & (
         Q(**{f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_SUBMIT})
         | (
-            Q(
-                **{
-                    f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_CLOSE,
-                    f"{prefix}session__closes_at__lte": now,
-                }
-            )
+            Q(**{f"{prefix}session__exam__review_policy": ReviewPolicy.AFTER_CLOSE})
+            & Q(~Exists(not_over))
             & Q(~Exists(still_answering))
         )
     )
 
 
 def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
-    """Each item with the candidate's keys, the correct keys, explanation and law reference."""
+    """Each item with the candidate's keys, the correct keys, explanation and law reference; an item
+    whose question is live for the candidate (``exams.live``) is withheld. Three queries, whatever
+    the paper's size, once the candidate's department path is known."""
     review_state(attempt=attempt, now=now)
+    live = live_pool_keys(user=attempt.candidate, now=now)
     items = []
-    for row in item_rows(attempt, "correct", "earned", "explanation", "law_reference", "category"):
+    for row in item_rows(
+        attempt,
+        "correct",
+        "earned",
+        "explanation",
+        "law_reference",
+        "category",
+        "question__kind",
+        "question__category",
+    ):
         keys, correct = row.pop("keys"), row.pop("correct")
+        if is_live(live, kind=row.pop("question__kind"), category=row.pop("question__category")):
+            row.update(earned=None, explanation="", law_reference="")
+            items.append(ReviewItem(**row, your_keys=keys, correct_keys=[], is_correct=None, withheld=True))
+            continue
         is_correct = row["earned"] is not None and row["earned"] == row["points"]
         items.append(ReviewItem(**row, your_keys=keys, correct_keys=correct, is_correct=is_correct))
     return items
@@ -387,10 +412,19 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
 
 def mistakes_for_user(*, user: User, now: datetime, category: str | None = None) -> list[Mistake]:
     """The user's 错题本: each question answered wrongly (or left blank) in a submitted attempt whose
-    review policy allows it now, once, with the latest wrong answer and how many times it was wrong."""
-    query = AttemptItem.objects.filter(
-        review_allowed_q(now=now, prefix="attempt__"), attempt__candidate=user
-    ).filter(Q(earned__isnull=True) | Q(earned__lt=F("points")))
+    review policy allows it now, once, with the latest wrong answer and how many times it was wrong.
+
+    A question live for the user (``exams.live``) is left out: its being listed would say the
+    answer was wrong. Two queries once the user's department path is known.
+    """
+    live = live_pool_keys(user=user, now=now)
+    query = (
+        AttemptItem.objects.filter(
+            review_allowed_q(now=now, candidate=user, prefix="attempt__"), attempt__candidate=user
+        )
+        .filter(Q(earned__isnull=True) | Q(earned__lt=F("points")))
+        .exclude(live_question_q(live, prefix="question__"))
+    )
     if category:
         query = query.filter(category=category)
     rows = query.order_by("-attempt__submitted_at", "-attempt_id", "position").values_list(

@@ -230,7 +230,8 @@ def attempt_review(request: HttpRequest, pk: int) -> HttpResponse:
         "exam": attempt.session.exam,
         "message": message,
         "items": items,
-        "wrong": sum(1 for item in items if not item.is_correct),
+        "wrong": sum(1 for item in items if item.is_correct is False),
+        "withheld": sum(1 for item in items if item.withheld),
     }
     return render(request, "exams/review.html", context)
 

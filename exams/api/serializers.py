@@ -336,10 +336,16 @@ class ReviewItemSerializer(serializers.Serializer):
     your_keys = serializers.ListField(child=serializers.CharField())
     correct_keys = serializers.ListField(child=serializers.CharField())
     earned = score_field(allow_null=True)
-    is_correct = serializers.BooleanField()
-    explanation = serializers.CharField()
-    law_reference = serializers.CharField()
+    is_correct = serializers.BooleanField(allow_null=True)
+    explanation = serializers.CharField(allow_blank=True)
+    law_reference = serializers.CharField(allow_blank=True)
     category = serializers.CharField()
+    withheld = serializers.BooleanField(
+        help_text=_(
+            "该题仍可能出现在您尚可参加的正式考试中：正确答案、解析、法条依据和对错均不显示"
+            "（correct_keys 为空，earned、is_correct 为 null）。"
+        )
+    )
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -133,8 +133,7 @@ def test_a_session_the_bank_cannot_fill_is_refused_in_the_admin(admin_client):
 
     assert response.status_code == 200
     assert (
-        "第 1 条规则（单选 · 不限分类 · 2 题）：共需 2 道，题库中只有 1 道启用的题".encode()
-        in response.content
+        "第 1 条规则（单选 · 宪法 · 2 题）：共需 2 道，题库中只有 1 道启用的题".encode() in response.content
     )
     assert ExamSession.objects.count() == 0
 

@@ -12,7 +12,7 @@ import time_machine
 from exams import services
 from exams.models import SAVE_GRACE, Attempt, AttemptItem
 from tests.conftest import token_client
-from tests.factories import ExamFactory, ExamSessionFactory, UserFactory
+from tests.factories import CIVIL_PRACTICE_RULES, ExamFactory, ExamSessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,9 @@ def secrets_of(attempt_ids):
 @pytest.mark.parametrize("policy", ["after_submit", "after_close", "never"])
 def test_no_staff_endpoint_leaks_keys_or_explanations_during_an_attempt(bank, policy):
     session = ExamSessionFactory(exam=ExamFactory(review_policy=policy, max_attempts=1))
-    practice = ExamFactory(kind="practice", review_policy="after_submit", title="练习")
+    practice = ExamFactory(
+        kind="practice", review_policy="after_submit", title="练习", rules=CIVIL_PRACTICE_RULES
+    )
     client = token_client(UserFactory())
     responses = {}
 

@@ -97,6 +97,7 @@ def test_after_submit_review_shows_keys_explanations_and_law_references_once_sub
         "explanation": first.explanation,
         "law_reference": first.law_reference,
         "category": first.category,
+        "withheld": False,
     }
     assert [item["is_correct"] for item in review["items"]] == [False, True, True, True]
 
@@ -111,7 +112,7 @@ def test_after_close_review_waits_for_the_session_to_close(bank, travel):
     late = client.get(f"/api/v1/attempts/{body['id']}/review/")
 
     assert (early.status_code, early.json()["code"]) == (409, "review_not_yet")
-    assert early.json()["detail"] == "本场考试结束后才能查看答案与解析。"
+    assert early.json()["detail"] == "本考试的全部场次结束后才能查看答案与解析。"
     assert late.status_code == 200
     assert len(late.json()["items"]) == 4
 
@@ -120,9 +121,10 @@ def test_mistakes_list_wrong_or_blank_answers_once_per_question_only_where_revie
     question_set_active(question_ids=[q.id for q in bank["civil"]], is_active=False)
     user = UserFactory()
     client = token_client(user)
+    # One attempt each: once sat, no session can draw these questions for this person again (exams.live).
     open_review = session_for("after_submit")
-    waiting = session_for("after_close")
-    hidden = session_for("never")
+    waiting = session_for("after_close", max_attempts=1)
+    hidden = session_for("never", max_attempts=1)
     first = sit(client, open_review, wrong_positions=(1, 3))
     sit(client, waiting, wrong_positions=(4,))
     sit(client, hidden, wrong_positions=(2,))
@@ -386,8 +388,9 @@ def test_the_review_costs_a_fixed_number_of_queries(db, travel, django_assert_ma
     body = sit(client, session, wrong_positions=(1,))
     travel.move_to(session.closes_at)
 
-    # token and user, the attempt with session and exam, the after_close check, the items
-    with django_assert_max_num_queries(4):
+    # token and user, the attempt with session and exam, the candidate's department path, the
+    # after_close check, the live pool keys (exams.live), the items
+    with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/attempts/{body['id']}/review/")
 
     assert response.status_code == 200
@@ -410,8 +413,9 @@ def test_the_mistakes_cost_a_fixed_number_of_queries_with_overdue_attempts_submi
     travel.move_to(NOW + timedelta(minutes=60) + SAVE_GRACE + timedelta(seconds=1))
 
     # token and user; one overdue batch (savepoint, lock the attempts, read their items and
-    # answers, update the attempts, update the items, release); the mistakes
-    with django_assert_max_num_queries(8):
+    # answers, update the attempts, update the items, release); the department path, the live
+    # pool keys (exams.live), the mistakes
+    with django_assert_max_num_queries(10):
         mistakes = client.get("/api/v1/mistakes/").json()
 
     assert sum(m["wrong_count"] for m in mistakes) == sessions  # each paper's first item, left blank

@@ -29,6 +29,7 @@ from exams.models import (
 from exams.option_labels import keys_as_labels
 from tests.conftest import token_client
 from tests.factories import (
+    CIVIL_PRACTICE_RULES,
     AdminFactory,
     DepartmentFactory,
     ExamFactory,
@@ -331,7 +332,7 @@ def test_submit_grades_and_shows_the_result(client, bank, travel):
     assert '<span id="max-score">8</span>' in page
     assert '<p class="verdict ok" id="verdict">及格</p>' in page
     assert "5 分及格" in page
-    assert '<p class="muted">本场考试结束后才能查看答案与解析。</p>' in page
+    assert '<p class="muted">本考试的全部场次结束后才能查看答案与解析。</p>' in page
     assert f'href="/exams/attempts/{attempt.pk}/review/"' not in page
     assert "再次作答（还剩 1 次）" in page
     attempt.refresh_from_db()
@@ -354,7 +355,7 @@ def test_result_of_an_attempt_in_progress_goes_back_to_the_exam(client, bank, tr
 @pytest.mark.parametrize(
     ("policy", "message"),
     [
-        (ReviewPolicy.AFTER_CLOSE, "本场考试结束后才能查看答案与解析。"),
+        (ReviewPolicy.AFTER_CLOSE, "本考试的全部场次结束后才能查看答案与解析。"),
         (ReviewPolicy.NEVER, "本考试不提供答案与解析。"),
     ],
 )
@@ -442,23 +443,23 @@ def test_mistakes_lists_my_wrong_answers_filterable_by_law_area(client, bank, tr
     )
     submit(user, attempt)
     hidden = start(
-        user, open_session("未结束的考试", rules=rules, pass_score=1, review_policy=ReviewPolicy.AFTER_CLOSE)
-    )
-    submit(user, hidden)
-    someone_else = UserFactory()
-    submit(
-        someone_else,
-        start(
-            someone_else,
-            open_session(
-                "别人的考试",
-                rules=rules,
-                pass_score=1,
-                review_policy=ReviewPolicy.AFTER_SUBMIT,
-                max_attempts=1,
-            ),
+        user,
+        open_session(
+            "未结束的考试", rules=rules, pass_score=1, review_policy=ReviewPolicy.AFTER_CLOSE, max_attempts=1
         ),
     )
+    submit(user, hidden)
+    # A session of another department: the user may not sit it, so its questions are not withheld.
+    elsewhere = DepartmentFactory()
+    someone_else = UserFactory(department=elsewhere)
+    others = ExamSessionFactory(
+        title="别人的考试",
+        exam=ExamFactory(rules=rules, pass_score=1, review_policy=ReviewPolicy.AFTER_SUBMIT, max_attempts=1),
+        opens_at=NOW - timedelta(hours=1),
+        closes_at=NOW + timedelta(days=1),
+        departments=[elsewhere],
+    )
+    submit(someone_else, start(someone_else, others))
     client = logged_in(client, user)
 
     page = html(client.get("/exams/mistakes/"))
@@ -693,7 +694,13 @@ def test_home_lists_open_sessions_not_passed_and_attempts_in_progress(client, ba
     busy = start(user, open_session("答题中的场次"))
     todo = open_session("待参加的场次", closes=timedelta(days=10))
     practice = start(
-        user, open_session("每日练习", kind=ExamKind.PRACTICE, review_policy=ReviewPolicy.AFTER_SUBMIT)
+        user,
+        open_session(
+            "每日练习",
+            kind=ExamKind.PRACTICE,
+            review_policy=ReviewPolicy.AFTER_SUBMIT,
+            rules=CIVIL_PRACTICE_RULES,
+        ),
     )
 
     page = html(logged_in(client, user).get("/"))

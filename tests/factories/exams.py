@@ -12,7 +12,14 @@ from django.utils import timezone
 from exams.models import Exam, ExamKind, ExamSession, LawArea, Question, QuestionKind, ReviewPolicy
 from exams.services import QuestionIn, RuleIn, exam_create, law_area_create, question_create
 
-__all__ = ["ExamFactory", "ExamSessionFactory", "LawAreaFactory", "QuestionFactory", "RuleIn"]
+__all__ = [
+    "CIVIL_PRACTICE_RULES",
+    "ExamFactory",
+    "ExamSessionFactory",
+    "LawAreaFactory",
+    "QuestionFactory",
+    "RuleIn",
+]
 
 _FOUR_OPTIONS = [{"key": key, "text": f"选项{key}"} for key in "ABCD"]
 
@@ -58,9 +65,16 @@ class QuestionFactory(factory.django.DjangoModelFactory):
         return question_create(data=QuestionIn(**kwargs), is_active=is_active)
 
 
+# A practice paper of two 民法典 single-choice questions (the exam tests' ``bank`` has two).
+CIVIL_PRACTICE_RULES = [RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CIVIL_CODE, count=2, points=5)]
+
+
 class ExamFactory(factory.django.DjangoModelFactory):
-    """An annual exam: 2 single (2 points each) + 1 multiple (3) + 1 judge (1) = 8 points, pass 5;
-    two attempts, keys shown once the session has closed."""
+    """An annual exam: 2 single (2 points each) + 1 multiple (3) + 1 judge (1) = 8 points, pass 5,
+    all 宪法 (the questions' default law area); two attempts, keys shown once the session has closed.
+
+    A practice exam that must be drawable while such a session is open asks for another law area
+    (``rules=CIVIL_PRACTICE_RULES``): practice never draws what an open formal session could."""
 
     class Meta:
         model = Exam
@@ -75,9 +89,9 @@ class ExamFactory(factory.django.DjangoModelFactory):
     partial_credit = False
     rules = factory.LazyFunction(
         lambda: [
-            RuleIn(kind=QuestionKind.SINGLE, count=2, points=2),
-            RuleIn(kind=QuestionKind.MULTIPLE, count=1, points=3),
-            RuleIn(kind=QuestionKind.JUDGE, count=1, points=1),
+            RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CONSTITUTION, count=2, points=2),
+            RuleIn(kind=QuestionKind.MULTIPLE, category=LawArea.CONSTITUTION, count=1, points=3),
+            RuleIn(kind=QuestionKind.JUDGE, category=LawArea.CONSTITUTION, count=1, points=1),
         ]
     )
 

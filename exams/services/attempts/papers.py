@@ -18,18 +18,20 @@ roster after the draw, a retake, a practice) gets a fresh paper on demand, the s
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from ...eligibility import eligible_candidates
-from ...errors import BankInsufficient
+from ...errors import BankInsufficient, PracticeWithheld
+from ...live import is_live
 from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession, Question, QuestionKind, key_mask
-from ...pools import RuleSpec, draw_question_ids, refresh_pools, rule_pools
+from ...pools import PoolKey, RuleSpec, draw_question_ids, pools_without, refresh_pools, rule_pools
 from ..exams import exam_rule_specs
 from .common import PaperItem
 from .sql import items_insert
@@ -48,21 +50,56 @@ class FrozenPaper:
     items: list[PaperItem]
 
 
-def draw_papers(specs: list[RuleSpec], rng: random.Random, count: int) -> list[Paper]:
-    """Draw ``count`` papers; rebuild the pools once if the cached ones turn out to be stale."""
+def draw_papers(
+    specs: list[RuleSpec], rng: random.Random, count: int, withheld: frozenset[PoolKey] = frozenset()
+) -> list[Paper]:
+    """Draw ``count`` papers, leaving out the questions of the ``withheld`` pools (``exams.live``);
+    rebuild the pools once if the cached ones turn out to be stale."""
     keys = [spec.pool_key for spec in specs]
+    withheld = frozenset(key for key in withheld if key[0] in {spec.kind for spec in specs})
     for try_number in range(2):
-        pools = rule_pools(keys) if try_number == 0 else refresh_pools(keys)
-        picks = [draw_question_ids(specs, pools, rng) for _paper in range(count)]
+        wanted_keys = [*keys, *withheld]
+        pools = rule_pools(wanted_keys) if try_number == 0 else refresh_pools(wanted_keys)
+        pools = pools_without(pools, keys=keys, withheld=withheld)
+        try:
+            picks = [draw_question_ids(specs, pools, rng) for _paper in range(count)]
+        except BankInsufficient:
+            if not withheld:
+                raise
+            raise PracticeWithheld(
+                _("您还有未参加完的正式考试，其可能出现的题目暂不用于练习，本练习卷的可用题目不足。")
+            ) from None
         wanted = {question_id for paper in picks for ids in paper for question_id in ids}
         rows: dict[int, dict[str, Any]] = {
             row["id"]: row
-            for row in Question.objects.filter(pk__in=wanted, is_active=True).values(*QUESTION_FIELDS)
+            for row in _questions_key_shared(
+                Question.objects.filter(pk__in=wanted, is_active=True).values(*QUESTION_FIELDS)
+            )
+            if not is_live(withheld, kind=row["kind"], category=row["category"])
         }
         papers = [_paper(specs, paper, rows) for paper in picks]
         if all(paper is not None for paper in papers):
             return [paper for paper in papers if paper is not None]
     raise BankInsufficient(_("题库正在更新，暂时无法组卷，请稍后再试。"))
+
+
+def _questions_key_shared(query: Any) -> list[dict[str, Any]]:
+    """The drawn questions' rows, read ``FOR KEY SHARE`` on PostgreSQL (the lock the items' foreign
+    keys take anyway, taken at the read): a key correction (``question_correct_answer``, which locks
+    the question ``FOR UPDATE``) then waits for this draw to commit and regrades its papers, and a
+    draw after the correction reads the corrected key. Elsewhere writers are serialised."""
+    if connection.vendor != "postgresql":
+        return [dict(row) for row in query]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR KEY SHARE", params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        for name in ("options", "answer"):
+            if isinstance(row[name], str):
+                row[name] = json.loads(row[name])
+    return rows
 
 
 def _paper(specs: list[RuleSpec], picks: list[list[int]], rows: dict[int, dict[str, Any]]) -> Paper | None:

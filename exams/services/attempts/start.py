@@ -27,6 +27,7 @@ from ...errors import (
     SessionClosed,
     SessionNotOpen,
 )
+from ...live import live_pool_keys
 from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession
 from ..exams import exam_rule_specs, practice_session_for
 from .common import AttemptNotFound, StartResult, is_overdue, paper_items
@@ -35,24 +36,41 @@ from .submit import attempt_submit_if_overdue
 
 
 def attempt_start(
-    *, session_id: int, candidate: User, now: datetime, rng: random.Random | None = None
+    *,
+    session_id: int,
+    candidate: User,
+    now: datetime,
+    rng: random.Random | None = None,
+    include_unlisted: bool = False,
 ) -> StartResult:
     """Start an attempt of a session, or resume the candidate's attempt in progress.
 
     Raises ``NotEligible`` (403), ``AttemptNotFound`` (404, no such session),
-    ``SessionNotOpen``/``SessionClosed``/``NoAttemptsLeft``/``BankInsufficient`` (409).
+    ``SessionNotOpen``/``SessionClosed``/``NoAttemptsLeft``/``BankInsufficient`` (409), and
+    ``NoPracticeExam`` (409) for a practice exam kept out of practice (a course's quiz), which
+    starts only through the caller that offers it (``practice_start(include_unlisted=True)``).
+    A practice paper leaves out the questions live for the candidate (``exams.live``):
+    ``PracticeWithheld`` (409) when the rest cannot fill it.
     An overdue attempt in progress is submitted first; then a new attempt starts if
     the session and the attempts allowed permit it. Two concurrent starts by the
     same candidate yield one attempt.
     """
     for _retry in range(3):
         try:
-            return _attempt_start(session_id=session_id, candidate=candidate, now=now, rng=rng)
+            return _attempt_start(
+                session_id=session_id,
+                candidate=candidate,
+                now=now,
+                rng=rng,
+                include_unlisted=include_unlisted,
+            )
         except _OverdueFound as overdue:
             attempt_submit_if_overdue(attempt_id=overdue.attempt_id, now=now)
         except IntegrityError:
             continue
-    return _attempt_start(session_id=session_id, candidate=candidate, now=now, rng=rng)
+    return _attempt_start(
+        session_id=session_id, candidate=candidate, now=now, rng=rng, include_unlisted=include_unlisted
+    )
 
 
 class _OverdueFound(Exception):
@@ -63,7 +81,7 @@ class _OverdueFound(Exception):
 
 @transaction.atomic
 def _attempt_start(
-    *, session_id: int, candidate: User, now: datetime, rng: random.Random | None
+    *, session_id: int, candidate: User, now: datetime, rng: random.Random | None, include_unlisted: bool
 ) -> StartResult:
     if not candidate.is_active:
         raise NotEligible(_("您的账号已停用，不能参加考试。"))
@@ -79,6 +97,8 @@ def _attempt_start(
     if not session.candidate_eligible:  # type: ignore[attr-defined]
         raise NotEligible(_("您不在本场考试的参考范围内。"))
     exam = session.exam
+    if exam.kind == ExamKind.PRACTICE and not exam.listed_in_practice and not include_unlisted:
+        raise NoPracticeExam(_("这份练习卷不能从这里开始。"))
     attempts = list(
         Attempt.with_drawn.filter(session=session, candidate=candidate).defer("item_index").order_by("number")
     )
@@ -135,7 +155,9 @@ def _attempt_claim(*, attempt: Attempt, session: ExamSession, now: datetime) -> 
 def _attempt_create(
     *, session: ExamSession, exam: Exam, candidate: User, number: int, now: datetime, rng: random.Random
 ) -> StartResult:
-    [paper] = draw_papers(exam_rule_specs(exam), rng, 1)
+    # Practice (and a course's quiz) never draws what a formal session the candidate may still sit could.
+    withheld = live_pool_keys(user=candidate, now=now) if exam.kind == ExamKind.PRACTICE else frozenset()
+    [paper] = draw_papers(exam_rule_specs(exam), rng, 1, withheld)
     attempt = Attempt(
         session=session,
         candidate=candidate,
@@ -175,4 +197,6 @@ def practice_start(
     if exam is None:
         raise NoPracticeExam(_("没有可用的练习卷。"))
     session = practice_session_for(exam=exam, candidate=candidate, now=now)
-    return attempt_start(session_id=session.pk, candidate=candidate, now=now, rng=rng)
+    return attempt_start(
+        session_id=session.pk, candidate=candidate, now=now, rng=rng, include_unlisted=include_unlisted
+    )
