@@ -39,8 +39,25 @@ class LessonInline(admin.TabularInline):
     show_change_link = True
 
 
+class CourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["quiz"]  # the admin gives the form every field it shows
+
+    def clean_quiz(self) -> Any:
+        quiz = self.cleaned_data.get("quiz")
+        if quiz is not None and quiz.listed_in_practice:
+            # A quiz listed in practice could be taken from 练习 before a single lesson is read.
+            raise ValidationError(
+                _("结课测验须是不列入练习的练习卷：请先取消该练习卷的“列入练习”。"),
+                code="quiz_listed_in_practice",
+            )
+        return quiz
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseForm
     list_display = ["title", "law_area", "study_hours", "is_published", "quiz_required", "position"]
     list_filter = ["law_area", "is_published"]
     search_fields = ["title"]

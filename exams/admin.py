@@ -247,6 +247,19 @@ class ExamRuleInline(admin.TabularInline):
     min_num = 1
     fields = ["position", "kind", "category", "count", "points"]
 
+    # The blueprint is fixed once the exam has an attempt (services.exam_check_locked_change).
+    def _locked(self, obj: Exam | None) -> bool:
+        return obj is not None and obj.pk is not None and Attempt.objects.filter(session__exam=obj).exists()
+
+    def has_add_permission(self, request: HttpRequest, obj: Exam | None = None) -> bool:  # type: ignore[override]
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Exam | None = None) -> bool:  # type: ignore[override]
+        return not self._locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Exam | None = None) -> bool:  # type: ignore[override]
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
+
 
 class ExamForm(forms.ModelForm):
     class Meta:
@@ -258,6 +271,7 @@ class ExamForm(forms.ModelForm):
         if self.instance.pk is not None and not self.errors:
             try:
                 services.exam_check_grading_change(exam=self.instance, values=data)
+                services.exam_check_locked_change(exam=self.instance, values=data)
             except DomainError as refusal:
                 self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
         return data

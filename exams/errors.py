@@ -60,9 +60,17 @@ class GradingLocked(Conflict):
     code = "grading_locked"
 
 
+class ExamLocked(Conflict):
+    """What candidates are shown or how they are scored (kind, review policy, attempts allowed,
+    duration, blueprint) cannot change once the exam has an attempt; a change means a new exam."""
+
+    code = "exam_locked"
+
+
 __all__ = [
     "AttemptClosed",
     "BankInsufficient",
+    "ExamLocked",
     "GradingLocked",
     "InvalidAnswer",
     "NoAttemptsLeft",

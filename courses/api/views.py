@@ -125,7 +125,8 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
             ),
             404: NOT_FOUND,
             409: OpenApiResponse(
-                description="`quiz_not_open`: no quiz, or lessons still to read; `bank_insufficient`."
+                description="`quiz_not_open`: no quiz, or lessons still to read; `bank_insufficient`; "
+                "`practice_withheld`: only questions of a formal session you may still sit could fill it."
             ),
         },
     )

@@ -58,12 +58,30 @@ def lesson_heartbeat(
 ) -> HeartbeatResult:
     """Credit reading time to ``user`` for ``lesson`` and complete it once both conditions hold.
 
-    The first beat starts the clock and credits nothing. The progress row is locked, so two tabs
-    beating at once share one clock and together earn no more than the time that passed.
+    One reading clock per person: a person reads one lesson at a time. The person's row is locked
+    (``FOR NO KEY UPDATE``), so their beats, on any lesson, take turns; a beat credits time only
+    when the person's previous beat was on this lesson. A beat on a lesson after a beat on another
+    restarts this lesson's clock and credits nothing, so beating every lesson at once (or in turn)
+    earns nothing, and two tabs of one lesson share its clock and together earn no more than the
+    time that passed. The first beat starts the clock and credits nothing. Five statements.
     """
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True).first()
     progress, _created = LessonProgress.objects.select_for_update().get_or_create(
         user=user, lesson=lesson, defaults={"started_at": now}
     )
+    latest_elsewhere = (
+        LessonProgress.objects.filter(user=user, last_heartbeat_at__isnull=False)
+        .exclude(lesson=lesson)
+        .order_by("-last_heartbeat_at")
+        .values_list("last_heartbeat_at", flat=True)
+        .first()
+    )
+    if (
+        latest_elsewhere is not None
+        and progress.last_heartbeat_at is not None
+        and latest_elsewhere >= progress.last_heartbeat_at
+    ):
+        progress.last_heartbeat_at = None  # the reader moved to another lesson since: start again
     credited = _credit(progress, now)
     fields = ["seconds_spent", "last_heartbeat_at"]
     if end_reached and progress.end_reached_at is None:

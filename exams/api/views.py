@@ -357,8 +357,11 @@ class ExamSessionViewSet(CandidateEndpoint, viewsets.GenericViewSet):
             403: error("`not_eligible`: not in the session's audience."),
             404: E404,
             409: error(
-                "`session_not_open`, `session_closed`, `no_attempts_left`, or `bank_insufficient` "
-                "(the bank can no longer fill the blueprint)."
+                "`session_not_open`, `session_closed`, `no_attempts_left`, `bank_insufficient` "
+                "(the bank can no longer fill the blueprint), `no_practice_exam` (a practice exam kept out "
+                "of practice, such as a course's quiz, starts only where it is offered), or "
+                "`practice_withheld` (a practice paper could only be filled with questions of a formal "
+                "session you may still sit)."
             ),
         },
         description="Start an attempt, or resume the one in progress. Never returns correct answers or "
@@ -527,13 +530,17 @@ class PracticeView(CandidateEndpoint, APIView):
             200: OpenApiResponse(AttemptSerializer, description="The practice attempt in progress, resumed."),
             201: OpenApiResponse(AttemptSerializer, description="A new practice attempt."),
             403: error("`not_eligible`: the practice exam's open sessions do not include you."),
-            409: error("`no_practice_exam` (none listed, or `exam` is not listed), or `bank_insufficient`."),
+            409: error(
+                "`no_practice_exam` (none listed, or `exam` is not listed), `bank_insufficient`, or "
+                "`practice_withheld` (only questions of a formal session you may still sit could fill it)."
+            ),
         },
         description="Start (or resume) a practice attempt of a practice exam listed in practice (`exam`, or "
         "the newest listed one; an unlisted one, such as a course's quiz, is `no_practice_exam`). "
         "Practice is unlimited and its answers and explanations are shown right after submit "
-        "(`GET /attempts/{id}/review/`). It runs in the exam's open session; a practice exam without "
-        "one gets a session open to everyone.",
+        "(`GET /attempts/{id}/review/`), except for a question a formal session you may still sit could "
+        "draw: practice never draws one, and a review withholds one that became live since. It runs in "
+        "the exam's open session; a practice exam without one gets a session open to everyone.",
     )
     def post(self, request: Request) -> Response:
         data = PracticeInSerializer(data=request.data)

@@ -19,6 +19,8 @@ Exams and sessions (``services/exams.py``)
     exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
     exam_check(values: dict, rules: list[RuleIn]) -> int   (max score; ValidationFailed naming the field)
     exam_check_grading_change(*, exam, values: dict) -> None  (GradingLocked once attempts are submitted)
+    exam_check_locked_change(*, exam, values: dict, rules=None) -> None
+                                   (ExamLocked: kind, review policy, attempts, duration, rules once any attempt exists)
     exam_bank_shortfalls(exam) -> list[str]
     session_schedule(*, exam, title, opens_at, closes_at, departments=(), enforcement_officers_only=False,
                      actor=None) -> ExamSession
@@ -76,6 +78,7 @@ from .exams import (
     exam_bank_shortfalls,
     exam_check,
     exam_check_grading_change,
+    exam_check_locked_change,
     exam_create,
     exam_rule_specs,
     exam_update,
@@ -127,6 +130,7 @@ __all__ = [
     "exam_bank_shortfalls",
     "exam_check",
     "exam_check_grading_change",
+    "exam_check_locked_change",
     "exam_create",
     "exam_rule_specs",
     "exam_update",

@@ -15,7 +15,7 @@ from common.errors import ValidationFailed
 from people.models import Department, User
 
 from ..eligibility import session_eligible_q
-from ..errors import BankInsufficient, GradingLocked, NotEligible
+from ..errors import BankInsufficient, ExamLocked, GradingLocked, NotEligible
 from ..law_areas import law_area_names
 from ..models import (
     Attempt,
@@ -43,6 +43,9 @@ EXAM_FIELDS = [
 ]
 # What decides the score or the verdict of a submitted attempt: fixed once an attempt was graded.
 GRADING_FIELDS = ("pass_score", "partial_credit")
+# What decides what candidates are shown or how they are scored: fixed once any attempt exists
+# (a change means a new exam). The blueprint rules are fixed with them.
+LOCKED_FIELDS = ("kind", "review_policy", "max_attempts", "duration_minutes")
 # A practice exam's standing session: open to everyone for this long.
 PRACTICE_WINDOW = timedelta(days=365 * 100)
 
@@ -176,12 +179,49 @@ def exam_check_grading_change(*, exam: Exam, values: dict[str, Any]) -> None:
         )
 
 
+def _rule_tuples(rules: Iterable[RuleIn | ExamRule]) -> list[tuple[str, str, int, int]]:
+    return [(rule.kind, rule.category or "", rule.count, rule.points) for rule in rules]
+
+
+def exam_check_locked_change(
+    *, exam: Exam, values: dict[str, Any], rules: list[RuleIn] | None = None
+) -> None:
+    """Refuse (``ExamLocked``, naming the field) a change of kind, review policy, attempts allowed,
+    duration or blueprint rules once the exam has an attempt: the papers drawn, the deadlines set
+    and the keys withheld were decided by them, so a change means a new exam.
+
+    ``values`` holds the settings as they would be and ``rules`` the new blueprint (None: unchanged);
+    both are compared with the stored exam. Two queries at most, none when nothing locked changes.
+    """
+    stored = Exam.objects.filter(pk=exam.pk).values(*LOCKED_FIELDS).first()
+    if stored is None:
+        return
+    changed = [name for name in LOCKED_FIELDS if name in values and values[name] != stored[name]]
+    if rules is not None and _rule_tuples(rules) != _rule_tuples(
+        ExamRule.objects.filter(exam_id=exam.pk).order_by("position", "id")
+    ):
+        changed.append("rules")
+    if not changed or not Attempt.objects.filter(session__exam_id=exam.pk).exists():
+        return
+    if changed[0] == "rules":
+        label = str(_("组卷规则"))
+    else:
+        field = Exam._meta.get_field(changed[0])
+        assert isinstance(field, Field)
+        label = str(field.verbose_name)
+    raise ExamLocked(
+        _("本试卷已有考生作答，不能再修改“%(field)s”；如需调整，请新建试卷模板。") % {"field": label},
+        field=changed[0],
+    )
+
+
 @transaction.atomic
 def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any) -> Exam:
     """Change an exam's settings and/or replace its rules. Papers already drawn are unaffected.
 
     The pass score and partial credit cannot change once an attempt of the exam is submitted
-    (see :func:`exam_check_grading_change`).
+    (see :func:`exam_check_grading_change`); kind, review policy, attempts allowed, duration and
+    the rules not once any attempt exists (see :func:`exam_check_locked_change`). Refused, nothing changes.
     """
     allowed = set(EXAM_FIELDS)
     unknown = set(changes) - allowed
@@ -190,6 +230,9 @@ def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any
             _("不能修改字段：%(f)s。") % {"f": "、".join(sorted(unknown))}, field=sorted(unknown)[0]
         )
     exam_check_grading_change(exam=exam, values=changes)
+    exam_check_locked_change(
+        exam=exam, values=changes, rules=_check_rules(rules) if rules is not None else None
+    )
     cleaned = (
         _check_rules(rules)
         if rules is not None

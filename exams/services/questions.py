@@ -385,11 +385,20 @@ def question_correct_answer(
     recomputed (and ``passed`` with it); attempts in progress will be graded with
     the corrected key. Records who, when, why and every score that changed, in an
     ``AnswerCorrection`` and in the audit log of each attempt whose score changed.
+
+    The question row is locked ``FOR UPDATE`` first. A start reads the questions it draws ``FOR KEY
+    SHARE`` (``services.attempts``), so on PostgreSQL the correction waits for every start that has
+    read the old key to commit, and then finds its paper; a start that comes later waits for the
+    correction and freezes the new key. No paper keeps the old key unregraded.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("请填写更正原因。"), field="reason")
+    locked = Question.objects.select_for_update().filter(pk=question.pk).first()
+    if locked is None:
+        raise ValidationFailed(_("没有这道试题。"), field="question")
+    question = locked
     cleaned = question_clean(replace(QuestionIn.from_question(question), answer=answer))
     old_answer = list(question.answer)
     if cleaned.answer == sorted(old_answer):
