@@ -145,7 +145,7 @@ def test_staff_member_takes_the_annual_exam_end_to_end(page, output_dir):
     expect(page.locator("#score")).to_have_text("5")
     expect(page.locator("#max-score")).to_have_text("8")
     expect(page.locator("#verdict")).to_have_text("及格")
-    expect(page.locator("#review-access")).to_have_text("本场考试结束后才能查看答案与解析。")
+    expect(page.locator("#review-access")).to_have_text("本考试的全部场次结束后才能查看答案与解析。")
     expect(page.get_by_role("button", name="再次作答（还剩 1 次）")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(output_dir / "exam-result.png"), full_page=True)
