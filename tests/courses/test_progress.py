@@ -112,12 +112,15 @@ def test_course_completes_with_its_last_lesson_and_credits_its_hours_once():
     course = CourseFactory(study_hours=Decimal("2.5"), title="民法典总则")
     first, second = LessonFactory(course=course, position=1), LessonFactory(course=course, position=2)
     user = UserFactory()
-    for lesson in (first, second):
-        lesson_heartbeat(lesson=lesson, user=user, now=T0)
-        result = lesson_heartbeat(lesson=lesson, user=user, now=T0 + timedelta(seconds=5), end_reached=True)
+    for number, lesson in enumerate((first, second)):  # one after the other: one reading clock
+        start = T0 + timedelta(seconds=10 * number)
+        lesson_heartbeat(lesson=lesson, user=user, now=start)
+        result = lesson_heartbeat(
+            lesson=lesson, user=user, now=start + timedelta(seconds=5), end_reached=True
+        )
     assert result.course_completed is True
     completion = CourseCompletion.objects.get(user=user, course=course)
-    assert completion.completed_at == T0 + timedelta(seconds=5)
+    assert completion.completed_at == T0 + timedelta(seconds=15)
     entry = StudyHoursEntry.objects.get(person=user)
     assert (entry.source, entry.course, entry.hours, entry.year, entry.title) == (
         HoursSource.COURSE,

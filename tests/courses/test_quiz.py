@@ -53,9 +53,10 @@ def quiz_course(*, required=True, lessons=2, listed_in_practice=False):
 
 
 def read_all(course, user, now=T0):
-    for lesson in course.lessons.all():
-        lesson_heartbeat(lesson=lesson, user=user, now=now)
-        lesson_heartbeat(lesson=lesson, user=user, now=now + timedelta(seconds=5), end_reached=True)
+    for number, lesson in enumerate(course.lessons.all()):  # one after the other: one reading clock
+        start = now + timedelta(seconds=10 * number)
+        lesson_heartbeat(lesson=lesson, user=user, now=start)
+        lesson_heartbeat(lesson=lesson, user=user, now=start + timedelta(seconds=5), end_reached=True)
 
 
 def take_quiz(course, user, *, correct, now=T0 + timedelta(minutes=1), through_course=True):
