@@ -24,6 +24,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+AREAS = [LawArea.CONSTITUTION, LawArea.CIVIL_CODE]
 ANY_SINGLE = [RuleIn(kind=QuestionKind.SINGLE, count=2, points=5)]
 
 
@@ -218,7 +219,7 @@ def test_the_live_keys_cost_one_query_whatever_the_sessions(bank, travel, sessio
     for number in range(sessions):
         formal_session(
             pass_score=1,
-            rules=[RuleIn(kind=QuestionKind.SINGLE, category=LawArea.values[number % 2], count=1, points=1)],
+            rules=[RuleIn(kind=QuestionKind.SINGLE, category=AREAS[number % 2], count=1, points=1)],
         )
     person.department  # noqa: B018  (loaded, as a request's checks find it after the first)
 
@@ -226,7 +227,7 @@ def test_the_live_keys_cost_one_query_whatever_the_sessions(bank, travel, sessio
         keys = live.live_pool_keys(user=person, now=NOW)
 
     assert len(captured) == 1
-    assert keys == {("single", LawArea.values[n % 2]) for n in range(sessions)}
+    assert keys == {("single", AREAS[n % 2]) for n in range(sessions)}
 
 
 def test_live_question_filter_and_check_agree(bank, travel):
