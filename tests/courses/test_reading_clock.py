@@ -4,23 +4,21 @@ several lessons at once, and the quiz cannot be started around the course (API o
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
-from courses.models import Course, LessonProgress
+from courses.models import LessonProgress
 from courses.services import lesson_heartbeat
-from exams.models import Attempt, ExamKind, QuestionKind, ReviewPolicy
-from exams.services import RuleIn, practice_session_open
+from exams.models import Attempt, ExamKind, ReviewPolicy
+from exams.services import practice_session_open
 from tests.conftest import token_client
+from tests.courses.test_quiz import quiz_course
 from tests.factories import (
     ConstitutionCourseFactory,
     ExamFactory,
     LessonFactory,
-    QuestionFactory,
     UserFactory,
 )
 
@@ -70,23 +68,6 @@ def test_two_people_have_two_clocks():
             lesson_heartbeat(lesson=lesson, user=person, now=T0 + timedelta(seconds=15 * tick))
 
     assert (seconds_of(one), seconds_of(other)) == ({lesson.pk: 30}, {lesson.pk: 30})
-
-
-def quiz_course() -> Course:
-    QuestionFactory.create_batch(4)
-    quiz = ExamFactory(
-        title="宪法结课测验",
-        kind=ExamKind.PRACTICE,
-        review_policy=ReviewPolicy.AFTER_SUBMIT,
-        pass_score=4,
-        listed_in_practice=False,
-        rules=[RuleIn(kind=QuestionKind.SINGLE, count=3, points=2)],
-    )
-    course = cast(
-        Course, ConstitutionCourseFactory(quiz=quiz, quiz_required=True, study_hours=Decimal("2.0"))
-    )
-    LessonFactory.create_batch(2, course=course)
-    return course
 
 
 def test_the_quiz_cannot_be_started_through_its_exam_session_before_the_lessons_are_read(client):

@@ -433,9 +433,10 @@ def test_a_practice_start_costs_a_fixed_number_of_queries(
     )  # opens the session
     client = token_client(UserFactory())
 
-    # token and user, the listed exam; its open session (savepoint, department path, session,
-    # release); the start (savepoint, department path, session with exam and eligibility, the
-    # candidate's attempts, rules, drawn questions, insert attempt, insert items, item index, release)
+    # token and user, the listed exam; its open session (savepoint, department path — then kept on
+    # the user —, session, release); the start (savepoint, session with exam and eligibility, the
+    # candidate's attempts, rules, the live pool keys (exams.live), drawn questions, insert attempt,
+    # insert items, item index, release)
     with django_assert_max_num_queries(16):
         response = client.post("/api/v1/practice/", {"exam": exam.id}, format="json")
 
