@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from exams import services
 from exams.models import AnswerCorrection, AttemptItem, Question, QuestionKind
-from exams.services import attempts as attempt_services
+from exams.services.attempts import start as attempt_start_module
 from tests.factories import (
     AdminFactory,
     ExamFactory,
@@ -49,7 +49,7 @@ def test_a_correction_waits_for_a_start_that_drew_the_old_key_and_corrects_its_p
     candidate, admin = UserFactory(), AdminFactory()
     drawn, release, corrected = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
-    draw = attempt_services._draw
+    draw = attempt_start_module.draw_papers
 
     def pausing_draw(*args: Any, **kwargs: Any) -> Any:
         paper = draw(*args, **kwargs)  # the question is read, its paper not yet written
@@ -57,7 +57,7 @@ def test_a_correction_waits_for_a_start_that_drew_the_old_key_and_corrects_its_p
         release.wait(WAIT)
         return paper
 
-    monkeypatch.setattr(attempt_services, "_draw", pausing_draw)
+    monkeypatch.setattr(attempt_start_module, "draw_papers", pausing_draw)
 
     def start() -> None:
         try:
