@@ -42,7 +42,8 @@ class LessonInline(admin.TabularInline):
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["quiz"]  # the admin gives the form every field it shows
+        # Every field: the admin decides which it shows (fields named here would be the only ones).
+        fields = "__all__"  # noqa: DJ007
 
     def clean_quiz(self) -> Any:
         quiz = self.cleaned_data.get("quiz")
