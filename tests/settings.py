@@ -9,4 +9,4 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from lawplatform.settings import *  # noqa: E402, F403
+from lawplatform.settings import *  # noqa: F403
