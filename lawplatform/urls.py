@@ -5,32 +5,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve as serve_file
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+
+from people.api.views import TokenLoginView
 
 from . import health, views
 
-
-@extend_schema_view(
-    post=extend_schema(
-        responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
-            429: OpenApiResponse(description="Too many logins from this address; try again later."),
-        }
-    )
-)
-class TokenLogin(ObtainAuthToken):
-    """`POST /api/v1/auth/token/` with username and password; throttled per client address."""
-
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
-
-
 api_v1: list[URLPattern | URLResolver] = [
-    path("auth/token/", TokenLogin.as_view(), name="api-token"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("", include("people.api.urls")),
     path("", include("exams.api.urls")),
     path("", include("courses.api.urls")),

@@ -94,3 +94,19 @@ class RosterImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     departments_created = serializers.IntegerField()
     import_id = serializers.IntegerField()
+
+
+class TokenLoginInSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class LoginLockedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    locked_until = serializers.DateTimeField()
+    retry_after = serializers.IntegerField(help_text=_("多少秒后可以再试"))
