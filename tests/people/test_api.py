@@ -1,7 +1,4 @@
-from datetime import UTC, datetime
-
 import pytest
-import time_machine
 from auditlog.models import LogEntry
 
 from people.models import Department, User

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0004_ledger_corrections'),
+        ('courses', '0005_law_area_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
