@@ -363,3 +363,16 @@ def test_the_law_area_page_adds_an_area_and_refuses_a_duplicate_unchanged(client
     assert LawArea.objects.filter(name="建筑法").count() == 1
     assert LawArea.objects.count() == 10
     assert "建筑法" in page(client.get("/manage/law-areas/"))
+
+
+def test_the_session_list_links_the_participation_report_once_the_reports_serve_it(client, travel, settings):
+    # given
+    session = ExamSessionFactory()
+    client.force_login(AdminFactory())
+    # when
+    without = page(client.get("/manage/sessions/"))
+    settings.ROOT_URLCONF = "tests.exams.urls_with_reports"
+    with_reports = page(client.get("/manage/sessions/"))
+    # then
+    assert "/reports/" not in without
+    assert f'href="/reports/?session={session.pk}"' in with_reports
