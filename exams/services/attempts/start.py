@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.translation import gettext as _
 
+from common.errors import NotFound
 from people.models import User
 
 from ...eligibility import session_eligible_q, user_department_path
@@ -28,8 +29,9 @@ from ...errors import (
     SessionNotOpen,
 )
 from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession
+from ...selectors import paper_items
 from ..exams import exam_rule_specs, practice_session_for
-from .common import AttemptNotFound, StartResult, is_overdue, paper_items
+from .common import StartResult, is_overdue
 from .papers import attempt_deadline, draw_papers, freeze_papers, paper_max_score
 from .submit import attempt_submit_if_overdue
 
@@ -39,7 +41,7 @@ def attempt_start(
 ) -> StartResult:
     """Start an attempt of a session, or resume the candidate's attempt in progress.
 
-    Raises ``NotEligible`` (403), ``AttemptNotFound`` (404, no such session),
+    Raises ``NotEligible`` (403), ``NotFound`` (404, no such session),
     ``SessionNotOpen``/``SessionClosed``/``NoAttemptsLeft``/``BankInsufficient`` (409).
     An overdue attempt in progress is submitted first; then a new attempt starts if
     the session and the attempts allowed permit it. Two concurrent starts by the
@@ -75,7 +77,7 @@ def _attempt_start(
         .first()
     )
     if session is None:
-        raise AttemptNotFound(_("没有这个考试场次。"))
+        raise NotFound(_("没有这个考试场次。"))
     if not session.candidate_eligible:  # type: ignore[attr-defined]
         raise NotEligible(_("您不在本场考试的参考范围内。"))
     exam = session.exam
