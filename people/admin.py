@@ -17,6 +17,7 @@ from .models import Department, LoginLock, RosterImport, User
 from .roster import roster_import
 from .scope import is_exam_admin
 from .services import department_create, department_update
+from .staff_fields import annotate_staff, staff_fields
 
 
 class PasswordSetForm(AdminPasswordChangeForm):
@@ -55,6 +56,7 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ["department"]
     filter_horizontal = ["groups", "user_permissions", "leader_of"]
     ordering = ["employee_no", "id"]
+    list_select_related = ["department"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("人员信息"), {"fields": ("name", "employee_no", "department", "is_enforcement_officer", "email")}),
@@ -100,6 +102,13 @@ class UserAdmin(BaseUserAdmin):
     def unlock_logins(self, request, queryset):  # type: ignore[no-untyped-def]
         count = login_unlock(usernames=queryset.values_list("username", flat=True), actor=request.user)
         self.message_user(request, _("已解除 %(n)s 个账号的登录锁定。") % {"n": count}, messages.SUCCESS)
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return annotate_staff(super().get_queryset(request))
+
+    def get_list_display(self, request):  # type: ignore[no-untyped-def]
+        """The roster's columns, then one per field registered by apps above people (``people.staff_fields``)."""
+        return [*super().get_list_display(request), *(_staff_column(field) for field in staff_fields())]
 
 
 @admin.register(LoginLock)
@@ -222,3 +231,11 @@ class RosterImportAdmin(admin.ModelAdmin):
             "detail": detail,
         }
         return TemplateResponse(request, "admin/people/rosterimport/upload.html", context)
+
+
+def _staff_column(field):  # type: ignore[no-untyped-def]
+    def column(obj: User):  # type: ignore[no-untyped-def]
+        return getattr(obj, field.name, None)
+
+    column.__name__ = field.name
+    return admin.display(description=field.label, boolean=field.boolean)(column)
