@@ -254,6 +254,7 @@ REST_FRAMEWORK = {
     # Guessing a sign-in code is throttled (passwords are limited per account by django-axes).
     "DEFAULT_THROTTLE_RATES": {
         "sign_in": os.environ.get("THROTTLE_SIGN_IN", "10/min"),
+        "verify": os.environ.get("THROTTLE_VERIFY", "30/min"),
     },
     # A stock DRF throttle keys on the connection's address, never on X-Forwarded-For as sent;
     # common.throttling's classes read the trusted proxies' header.
@@ -278,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "courses.models.ActivityKind",
         "QuestionKindEnum": "exams.models.QuestionKind",
         "ExamKindEnum": "exams.models.ExamKind",
+        "CredentialStatusEnum": "credentials.models.CredentialStatus",
+        "ReviewStandingEnum": "credentials.models.ReviewStanding",
     },
 }
 
@@ -290,6 +293,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xuefa@localhost")
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# Enforcement credentials: the number's prefix (JZ2026-00017) and the training hours the annual
+# review asks of a holder each year where a bureau sets none of its own.
+CREDENTIAL_NUMBER_PREFIX = os.environ.get("CREDENTIAL_NUMBER_PREFIX", "JZ")
+CREDENTIAL_REVIEW_HOURS = int(os.environ.get("CREDENTIAL_REVIEW_HOURS", "40"))
+# The public address the certificate's QR code points at (https://xuefa.example.gov.cn); unset: the
+# address the request came to.
+CREDENTIAL_VERIFY_BASE_URL = os.environ.get("CREDENTIAL_VERIFY_BASE_URL", "")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("exams.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("credentials.api.urls")),
 ]
 
 handler400 = "lawplatform.views.bad_request"
@@ -37,6 +38,7 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("credentials.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
