@@ -14,7 +14,6 @@ from people.models import Department
 from ..links import verify_url
 from ..models import Credential, CredentialEvent, CredentialStatus, ReviewStanding
 
-
 __all__ = ["CredentialSerializer", "ErrorSerializer"]
 
 
