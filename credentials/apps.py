@@ -12,7 +12,6 @@ class CredentialsConfig(AppConfig):
 
         from common.home import register_nav_link, register_task_provider
         from exams.services import attempts_graded
-        from people.scope import is_exam_admin, is_leader
         from people.staff_fields import StaffField, register_staff_field
 
         from .home import credential_tasks
@@ -39,9 +38,6 @@ class CredentialsConfig(AppConfig):
             )
         )
         register_task_provider(credential_tasks)
-        register_nav_link(title=_("我的执法资格"), url_name="credentials:mine")
-        register_nav_link(
-            title=_("执法资格登记簿"),
-            url_name="credentials:register",
-            visible=lambda user: is_exam_admin(user) or is_leader(user),
-        )
+        # One link for everyone (no query to decide it); the register is reached from that page and,
+        # for leaders and administrators, from the home page.
+        register_nav_link(title=_("执法资格"), url_name="credentials:mine")

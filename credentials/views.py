@@ -57,7 +57,11 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "credentials/mine.html",
-        {"credentials": credentials, "may_enforce": selectors.may_enforce(person=_me(request))},
+        {
+            "credentials": credentials,
+            "may_enforce": selectors.may_enforce(person=_me(request)),
+            "can_read_register": is_exam_admin(request.user) or is_leader(request.user),
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -32,8 +33,8 @@ LEGAL = {
 
 
 def credential_in(status: str) -> Credential:
-    credential = CredentialFactory(granted_at=NOW)
-    admin = AdminFactory()
+    credential: Any = CredentialFactory(granted_at=NOW)
+    admin: Any = AdminFactory()
     if status == "suspended":
         services.credential_suspend(credential_id=credential.pk, reason="调查", actor=admin, now=NOW)
     elif status == "revoked":
