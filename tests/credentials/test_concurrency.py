@@ -4,43 +4,20 @@ are serialised by IMMEDIATE transactions)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from credentials import services
 from credentials.models import Credential, CredentialCounter, CredentialEvent
+from tests.exams.test_concurrency import in_threads
 from tests.factories import QualificationSessionFactory, UserFactory, sit_qualification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 ATTEMPTS = 6
-
-
-def in_threads(*targets: Callable[[], Any]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(targets))
-
-    def run(target: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            target()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_two_grants_of_each_attempt_at_once_make_one_credential_each_and_no_number_twice():
