@@ -28,9 +28,7 @@ def _sit_and_pass(*, session: ExamSession, candidate: User, now: datetime) -> in
         for item_id, correct in AttemptItem.objects.filter(attempt=attempt).values_list("id", "correct")
     ]
     exam_services.attempt_answers_save(attempt_id=attempt.pk, candidate=candidate, answers=answers, now=now)
-    exam_services.attempt_submit(
-        attempt_id=attempt.pk, candidate=candidate, now=now + timedelta(minutes=40)
-    )
+    exam_services.attempt_submit(attempt_id=attempt.pk, candidate=candidate, now=now + timedelta(minutes=40))
     return attempt.pk
 
 

@@ -31,8 +31,12 @@ def test_the_demo_has_credentials_in_each_state_and_running_it_again_changes_not
     assert (statuses.count("suspended"), statuses.count("revoked"), statuses.count("expired")) == (1, 1, 1)
     assert statuses.count("valid") == 4
     assert list(Credential.objects.order_by("pk").values_list("number", "status")) == first
-    assert [number for number, _status in first] == ["JZ2022-00001"] + [f"JZ2025-{n:05d}" for n in range(1, 7)]
+    assert [number for number, _status in first] == ["JZ2022-00001"] + [
+        f"JZ2025-{n:05d}" for n in range(1, 7)
+    ]
     zhangwei = User.objects.get(username="zhangwei")
     assert selectors.current_credential(person=zhangwei) is None
     assert all(c.attempt.passed for c in Credential.objects.select_related("attempt"))
-    assert selectors.credential_figures(user=User.objects.get(username="admin"), on=NOW.date()).may_enforce == 4
+    assert (
+        selectors.credential_figures(user=User.objects.get(username="admin"), on=NOW.date()).may_enforce == 4
+    )
