@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0003_exam_listed_in_practice'),
+        ('exams', '0004_law_areas'),
     ]
 
     operations = [
