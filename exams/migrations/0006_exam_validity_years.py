@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0004_law_areas'),
+        ('exams', '0005_papers_drawn_ahead_and_key_mask'),
     ]
 
     operations = [
