@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The settings fail closed (DEBUG off, no secret key); the development commands turn DEBUG on
+# themselves (with DEBUG on the settings use a development-only key). The suite's own settings
+# (tests/settings.py) do the same for `make test`.
+DEV := DEBUG=$${DEBUG:-true}
 
 .PHONY: run test test-fast lint install migrate demo bench clean messages
 
@@ -15,13 +19,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 
 run: demo
-	$(PY) manage.py runplatform
+	$(DEV) $(PY) manage.py runplatform
 
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto

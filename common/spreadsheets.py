@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -16,6 +17,8 @@ from openpyxl.styles import Font
 from .errors import ValidationFailed
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A spreadsheet program runs a cell that begins with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -25,53 +28,118 @@ class Row:
 
 
 def read_rows(file: IO[bytes], *, filename: str, required_headers: Sequence[str]) -> list[Row]:
-    """Read a sheet whose first row holds the headers; every cell comes back as a trimmed string."""
+    """Read a sheet whose first row holds the headers; every cell comes back as a trimmed string.
+
+    Bad input is a ``ValidationFailed`` naming the row (and column), never an exception of the
+    file's parser: a file over ``IMPORT_MAX_BYTES``, more data rows than ``IMPORT_MAX_ROWS``
+    (named by the first row past the limit), a cell over ``IMPORT_MAX_CELL_CHARS`` characters or
+    holding a NUL, a CSV the csv module cannot parse, an .xlsx that openpyxl cannot read.
+    A leading apostrophe that an export put before = + - @ (see :func:`_as_text`) is removed.
+    """
     name = filename.lower()
+    data = _read_capped(file)
     if name.endswith(".xlsx"):
-        raw = _xlsx_rows(file)
+        raw = _xlsx_rows(data)
     elif name.endswith(".csv"):
-        raw = _csv_rows(file)
+        raw = _csv_rows(data)
     else:
         raise ValidationFailed(_("只支持 .xlsx 或 .csv 文件。"), field="file")
+    max_rows = settings.IMPORT_MAX_ROWS
     try:
-        header_cells = next(raw)
-    except StopIteration:
-        raise ValidationFailed(_("文件是空的。"), field="file") from None
-    headers = [_cell(value) for value in header_cells]
-    missing = [header for header in required_headers if header not in headers]
-    if missing:
+        try:
+            header_cells = next(raw)
+        except StopIteration:
+            raise ValidationFailed(_("文件是空的。"), field="file") from None
+        headers = [_cell(value, row=1, column="") for value in header_cells]
+        missing = [header for header in required_headers if header not in headers]
+        if missing:
+            raise ValidationFailed(
+                _("第 1 行缺少表头：%(headers)s。") % {"headers": "、".join(missing)}, field="file"
+            )
+        rows: list[Row] = []
+        for number, cells in enumerate(raw, start=2):
+            values = {
+                header: _cell(cells[i], row=number, column=header) if i < len(cells) else ""
+                for i, header in enumerate(headers)
+                if header
+            }
+            if any(values.values()):
+                if len(rows) >= max_rows:
+                    raise ValidationFailed(
+                        _("第 %(row)s 行：文件超过 %(max)s 行数据的上限，请分批导入。")
+                        % {"row": number, "max": max_rows},
+                        field="file",
+                    )
+                rows.append(Row(number=number, values=values))
+    except _ParseError as error:
         raise ValidationFailed(
-            _("第 1 行缺少表头：%(headers)s。") % {"headers": "、".join(missing)}, field="file"
-        )
-    rows = []
-    for number, cells in enumerate(raw, start=2):
-        values = {
-            header: _cell(cells[i]) if i < len(cells) else "" for i, header in enumerate(headers) if header
-        }
-        if any(values.values()):
-            rows.append(Row(number=number, values=values))
+            _("第 %(row)s 行无法读取：文件已损坏或不是有效的 %(kind)s 文件。")
+            % {"row": error.row, "kind": error.kind},
+            field="file",
+        ) from None
     return rows
 
 
-def _cell(value: Any) -> str:
+class _ParseError(Exception):
+    def __init__(self, row: int, kind: str) -> None:
+        super().__init__(row, kind)
+        self.row = row
+        self.kind = kind
+
+
+def _read_capped(file: IO[bytes]) -> bytes:
+    limit = settings.IMPORT_MAX_BYTES
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(
+            _("文件超过 %(mb)s MB 的上限，请分批导入。") % {"mb": round(limit / 1024 / 1024, 1)}, field="file"
+        )
+    return data
+
+
+def _cell(value: Any, *, row: int, column: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    where = {"row": row, "column": column or _("表头")}
+    if "\x00" in text:
+        raise ValidationFailed(
+            _("第 %(row)s 行“%(column)s”：不能含有空字符。") % where, field=column or "file"
+        )
+    if len(text) > settings.IMPORT_MAX_CELL_CHARS:
+        raise ValidationFailed(
+            _("第 %(row)s 行“%(column)s”：内容超过 %(max)s 个字符。")
+            % {**where, "max": settings.IMPORT_MAX_CELL_CHARS},
+            field=column or "file",
+        )
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        text = text[1:].strip()
+    return text
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
     except Exception:
         raise ValidationFailed(_("无法读取该 .xlsx 文件，请使用下载的模板。"), field="file") from None
-    sheet = workbook.worksheets[0]
-    yield from sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(values_only=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:
+            # openpyxl parses the sheet as it goes: a broken row fails here, not at load time.
+            raise _ParseError(number, ".xlsx") from None
+        yield row
 
 
-def _csv_rows(file: IO[bytes]) -> Iterator[Sequence[Any]]:
-    data = file.read()
+def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -80,7 +148,15 @@ def _csv_rows(file: IO[bytes]) -> Iterator[Sequence[Any]]:
             continue
     else:
         raise ValidationFailed(_("无法识别该 .csv 文件的编码，请保存为 UTF-8。"), field="file")
-    yield from csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise _ParseError(reader.line_num, ".csv") from None
+        yield row
 
 
 def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> bytes:
@@ -93,6 +169,9 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: 
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even when it begins with "=": never a formula
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
             10, len(str(header)) * 3
@@ -106,7 +185,7 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([_as_text(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -121,6 +200,18 @@ def download_response(
         response = HttpResponse(xlsx_bytes(headers, rows, title=title), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
     return response
+
+
+def _as_text(value: Any) -> Any:
+    """CSV text that a spreadsheet program would run as a formula gets a leading apostrophe.
+
+    Every CSV export writes its cells through here (an .xlsx export stores every string as a
+    text cell instead); :func:`read_rows` removes the apostrophe again, so an exported file
+    imports unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def parse_yes_no(value: str) -> bool | None:

@@ -137,7 +137,7 @@ class LessonProgress(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("人员"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="lesson_progress",
     )
     lesson = models.ForeignKey(
@@ -164,7 +164,7 @@ class CourseCompletion(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("人员"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="course_completions",
     )
     course = models.ForeignKey(
@@ -314,7 +314,7 @@ class ActivityAttendance(models.Model):
         StudyActivity, verbose_name=_("活动"), on_delete=models.CASCADE, related_name="attendance"
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+"
     )
     method = models.CharField(_("登记方式"), max_length=20, choices=AttendanceMethod.choices)
     recorded_by = models.ForeignKey(
@@ -380,7 +380,7 @@ class StudyHoursEntry(models.Model):
     """
 
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="study_hours"
+        settings.AUTH_USER_MODEL, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="study_hours"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, validators=NOT_NEGATIVE)

@@ -364,7 +364,7 @@ def sign_in_by_token(*, token: str) -> ActivitySignIn:
     return get_object_or_404(ActivitySignIn.objects.select_related("activity"), token=token)
 
 
-def sign_in_by_code(*, code: str, now: object) -> ActivitySignIn | None:
+def sign_in_by_code(*, code: str, now: datetime) -> ActivitySignIn | None:
     """The open sign-in with this six-digit code, if any."""
     return (
         ActivitySignIn.objects.select_related("activity")

@@ -1,8 +1,8 @@
 """Guessing a six-digit sign-in code is throttled, through the API and on the page alike.
 
-Both count against DRF's ``sign_in`` scope (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) with DRF's
-own ``ScopedRateThrottle``, keyed by the person, so tries on the page and through the API add up
-to one limit.
+Both count against DRF's ``sign_in`` scope (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``) with
+``common.throttling.ScopedRateThrottle``, keyed by the person (a stranger by the client address
+common.client_address decides), so tries on the page and through the API add up to one limit.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import cast
 
 from django.http import HttpRequest
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from common.throttling import ScopedRateThrottle
 
 SIGN_IN_THROTTLE_SCOPE = "sign_in"
 

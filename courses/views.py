@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError, ValidationFailed
+from common.params import ascii_int
 from people.models import User
 from people.permissions import admin_required
 from people.scope import is_exam_admin, is_leader
@@ -45,9 +46,9 @@ def _years_to_pick(today: date) -> list[int]:
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    year = ascii_int(request.GET.get("year"))
+    if year is not None and 2000 <= year <= 2100:
+        return year
     return timezone.localdate().year
 
 

@@ -2,7 +2,8 @@
 
 Columns (the template's Chinese headers): 题型 (单选/多选/判断), 题干, 选项A … 选项H,
 答案 (letters such as ``B`` or ``ACD``; 正确/错误 for 判断), 解析, 法条依据, 分类 (a law
-area), 难度 (1–5, 3 when blank). A 判断 row leaves the options empty (or puts the texts
+area), 难度 (1–5, 3 when blank). A file without 解析, 法条依据 or 难度 leaves a question already
+in the bank with its value of them. A 判断 row leaves the options empty (or puts the texts
 of 正确 and 错误 in 选项A and 选项B). Rows are matched to the bank by 题型 and 题干, so
 importing the same file twice changes nothing, and an exported file imports unchanged.
 """
@@ -35,6 +36,8 @@ H_DIFFICULTY = "难度"
 SHEET_TITLE = "题库"
 TEMPLATE_HEADERS = [H_KIND, H_STEM, *H_OPTIONS, H_ANSWER, H_EXPLANATION, H_LAW, H_CATEGORY, H_DIFFICULTY]
 REQUIRED_HEADERS = [H_KIND, H_STEM, H_ANSWER, H_CATEGORY]
+# Columns a file may leave out without clearing them: see question_bank_import.
+OPTIONAL_FIELDS = ["explanation", "law_reference", "difficulty"]
 FIELD_HEADERS = {
     "kind": H_KIND,
     "stem": H_STEM,
@@ -137,10 +140,11 @@ def _answer(value: str, kind: str | None) -> list[str] | None:
 
 def question_rows_parse(
     file: IO[bytes], *, filename: str
-) -> tuple[list[tuple[int, QuestionIn]], list[dict[str, Any]]]:
-    """Read a question spreadsheet: the readable rows, and the faults of the unreadable ones
-    (``{"row", "field", "message"}``: 题型, 答案 or 难度 that cannot be read)."""
+) -> tuple[list[tuple[int, QuestionIn]], list[dict[str, Any]], set[str]]:
+    """Read a question spreadsheet: the readable rows, the faults of the unreadable ones
+    (``{"row", "field", "message"}``: 题型, 答案 or 难度 that cannot be read), and the headers it has."""
     rows = read_rows(file, filename=filename, required_headers=REQUIRED_HEADERS)
+    present = set(rows[0].values) if rows else set()
     errors: list[dict[str, Any]] = []
     parsed: list[tuple[int, QuestionIn]] = []
     for row in rows:
@@ -206,14 +210,18 @@ def question_rows_parse(
                 ),
             )
         )
-    return parsed, errors
+    return parsed, errors, present
 
 
 def question_bank_import(*, file: IO[bytes], filename: str, actor: User | None) -> ImportResult:
     """Import a question spreadsheet, all rows or none; ``ValidationFailed`` lists every bad row
     with its number, column and fault."""
-    rows, errors = question_rows_parse(file, filename=filename)
-    return questions_import(rows=rows, filename=filename, actor=actor, headers=FIELD_HEADERS, errors=errors)
+    rows, errors, present = question_rows_parse(file, filename=filename)
+    # A file without 解析, 法条依据 or 难度 leaves the bank's values of them as they are.
+    keep = [name for name in OPTIONAL_FIELDS if FIELD_HEADERS[name] not in present]
+    return questions_import(
+        rows=rows, filename=filename, actor=actor, headers=FIELD_HEADERS, errors=errors, keep=keep
+    )
 
 
 def question_export_rows(questions: Iterable[Question]) -> list[list[Any]]:

@@ -14,8 +14,7 @@ Both directions are answered here and agree (a test proves it):
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from people.models import Department, User
@@ -24,12 +23,12 @@ from people.scope import ancestor_ids, subtree_q
 from .models import ExamSession
 
 
-def user_department_path(user: Any) -> str:
+def user_department_path(user: User | AnonymousUser) -> str:
     """The user's department path ("" without a department); one query unless already loaded, and the
     department is then kept on ``user``, so the checks of one request read it once."""
-    if not getattr(user, "department_id", None):
+    if not isinstance(user, User) or not user.department_id:
         return ""
-    if User.department.is_cached(user):
+    if User.department.is_cached(user) and user.department is not None:
         return str(user.department.path)
     department = Department.objects.filter(pk=user.department_id).only("id", "path").first()
     if department is None:
@@ -38,12 +37,12 @@ def user_department_path(user: Any) -> str:
     return str(department.path)
 
 
-def session_eligible_q(user: Any, *, department_path: str | None = None) -> Q:
+def session_eligible_q(user: User | AnonymousUser, *, department_path: str | None = None) -> Q:
     """A filter over ``ExamSession`` for the sessions ``user`` is eligible for.
 
     ``department_path`` saves the query for the user's department path when the caller has it.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return Q(pk__in=[])
     path = user_department_path(user) if department_path is None else department_path
     through = ExamSession.departments.through.objects.filter(examsession=OuterRef("pk"))
@@ -55,7 +54,7 @@ def session_eligible_q(user: Any, *, department_path: str | None = None) -> Q:
     return query
 
 
-def is_eligible(user: Any, session: ExamSession) -> bool:
+def is_eligible(user: User | AnonymousUser, session: ExamSession) -> bool:
     """True when ``user`` may sit ``session`` (one query, built on :func:`session_eligible_q`)."""
     return ExamSession.objects.filter(session_eligible_q(user), pk=session.pk).exists()
 

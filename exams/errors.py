@@ -1,6 +1,10 @@
 """The exam engine's domain errors; each has a stable ``code`` and an HTTP status (see common.errors)."""
 
-from common.errors import Conflict, NotPermitted, ValidationFailed
+from common.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+
+
+class AttemptNotFound(NotFound):
+    """No such attempt, or not the candidate's (404)."""
 
 
 class NotEligible(NotPermitted):
@@ -69,6 +73,7 @@ class ExamLocked(Conflict):
 
 __all__ = [
     "AttemptClosed",
+    "AttemptNotFound",
     "BankInsufficient",
     "ExamLocked",
     "GradingLocked",

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.text import capfirst
@@ -268,6 +269,12 @@ class Exam(models.Model):
         _("列入练习"),
         default=True,
         help_text=_("练习卷是否出现在“练习”中供学员自选；课程的结课测验等只从别处开始的练习卷不列入。"),
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("执法资格有效期（年）"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("行政执法资格考试合格后所发执法资格的有效年数；其他类型的试卷不用。"),
     )
     max_score = models.PositiveIntegerField(_("满分"), default=0, editable=False)
     created_by = models.ForeignKey(

@@ -43,7 +43,7 @@ from common.errors import NotFound
 from people.models import User
 
 from .eligibility import eligible_candidates, session_eligible_q
-from .errors import ReviewNever, ReviewNotYet
+from .errors import AttemptNotFound, ReviewNever, ReviewNotYet
 from .live import is_live, live_pool_keys, live_question_q
 from .models import (
     SAVE_GRACE,
@@ -56,7 +56,43 @@ from .models import (
     Question,
     ReviewPolicy,
 )
-from .services.attempts import AttemptNotFound, PaperItem, item_rows, paper_items
+
+# Papers: what a candidate sees of an attempt's items (no correct keys)
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    """An item as the candidate sees it: never the correct keys or the explanation."""
+
+    id: int
+    position: int
+    kind: str
+    stem: str
+    options: list[dict[str, str]]
+    points: int
+    answer: list[str]
+
+
+def item_rows(attempt: Attempt, *fields: str) -> list[dict[str, Any]]:
+    """The attempt's items in paper order, one query: each a dict of what the candidate sees
+    (id, position, kind, stem, options, points), the saved ``keys`` ([] when none), and ``fields``."""
+    rows = list(
+        AttemptItem.objects.filter(attempt=attempt)
+        .order_by("position")
+        .values("id", "position", "kind", "stem", "options", "points", *fields, keys=F("answer__keys"))
+    )
+    for row in rows:
+        row["keys"] = row["keys"] or []
+    return rows
+
+
+def paper_items(attempt: Attempt) -> list[PaperItem]:
+    """The attempt's paper with the saved answers; one query."""
+    items = []
+    for row in item_rows(attempt):
+        keys = row.pop("keys")
+        items.append(PaperItem(**row, answer=keys))
+    return items
 
 
 @dataclass(frozen=True)

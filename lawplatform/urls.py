@@ -1,38 +1,23 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve as serve_file
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+
+from people.api.views import TokenLoginView
 
 from . import health, views
 
-
-@extend_schema_view(
-    post=extend_schema(
-        responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
-            429: OpenApiResponse(description="Too many logins from this address; try again later."),
-        }
-    )
-)
-class TokenLogin(ObtainAuthToken):
-    """`POST /api/v1/auth/token/` with username and password; throttled per client address."""
-
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
-
-
 api_v1: list[URLPattern | URLResolver] = [
-    path("auth/token/", TokenLogin.as_view(), name="api-token"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("", include("people.api.urls")),
     path("", include("exams.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("credentials.api.urls")),
 ]
 
 handler400 = "lawplatform.views.bad_request"
@@ -53,9 +38,17 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("courses/", include("courses.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("credentials.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Django's static() serves only while DEBUG is on; uploaded media must be served in production too.
+    urlpatterns.append(
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve_file,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )

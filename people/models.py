@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -101,3 +102,12 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class LoginLock(AccessAttempt):
+    """django-axes' record of an account's failed logins, as the admin shows it (in Chinese)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录锁定")
+        verbose_name_plural = _("登录锁定")

@@ -1,4 +1,10 @@
-"""Roster import (花名册导入): upsert staff by employee number, all or nothing."""
+"""Roster import (花名册导入): upsert staff by employee number, all or nothing.
+
+An import changes only the columns its header has: without 是否执法人员, 邮箱 or 在职 everyone
+keeps their value of it (a newcomer gets the default). A newcomer's 初始密码 must pass the
+password validators. Only a superuser may change a superuser's row (the staff API's rule),
+and a deactivation ends the person's API tokens.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,10 @@ from django.utils.translation import gettext as _
 from common.errors import ValidationFailed
 from common.spreadsheets import parse_yes_no, read_rows
 
+from .errors import SuperuserProtected
+from .logins import tokens_revoke
 from .models import RosterImport, User
-from .services import department_ensure_path, department_name_paths
+from .services import department_ensure_path, department_name_paths, password_problems, staff_change_check
 
 H_EMPLOYEE_NO = "工号"
 H_NAME = "姓名"
@@ -39,8 +47,14 @@ TEMPLATE_EXAMPLE = [
     ["A0001", "张三", "市司法局/法制科", "是", "zhangsan", "zhangsan@example.gov.cn", "是", ""],
     ["A0002", "李四", "市司法局/办公室/综合科", "否", "", "", "是", ""],
 ]
-TRACKED_FIELDS = ["username", "name", "department_id", "is_enforcement_officer", "email", "is_active"]
 CHUNK = 900
+
+
+# The longest text each column may hold (the model's max_length).
+MAX_LENGTHS = {H_EMPLOYEE_NO: 32, H_NAME: 50, H_USERNAME: 150, H_EMAIL: 254, H_PASSWORD: 128}
+# Columns an import may leave out: a file without one changes nobody's value of it.
+OPTIONAL_FIELDS = {H_ENFORCEMENT: "is_enforcement_officer", H_EMAIL: "email", H_ACTIVE: "is_active"}
+NEWCOMER_DEFAULTS: dict[str, Any] = {"is_enforcement_officer": False, "email": "", "is_active": True}
 
 
 @dataclass
@@ -49,11 +63,10 @@ class RosterRow:
     employee_no: str
     name: str
     department_names: list[str]
-    is_enforcement_officer: bool
     username: str
-    email: str
-    is_active: bool
     password: str
+    # Only the optional columns present in the file's header: field name → value.
+    optional: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,6 +99,10 @@ def roster_parse(file: IO[bytes], *, filename: str) -> list[RosterRow]:
         active = parse_yes_no(v.get(H_ACTIVE, "") or "是")
         username = v.get(H_USERNAME, "")
         ok = True
+        for column, limit in MAX_LENGTHS.items():
+            if len(v.get(column, "")) > limit:
+                fault(row.number, column, _("不能超过 %(max)s 个字符") % {"max": limit})
+                ok = False
         if not employee_no:
             fault(row.number, H_EMPLOYEE_NO, _("工号不能为空"))
             ok = False
@@ -124,17 +141,16 @@ def roster_parse(file: IO[bytes], *, filename: str) -> list[RosterRow]:
         if username:
             seen_usernames.setdefault(username, row.number)
         if ok:
+            given = {H_ENFORCEMENT: bool(enforcement), H_EMAIL: v.get(H_EMAIL, ""), H_ACTIVE: bool(active)}
             parsed.append(
                 RosterRow(
                     number=row.number,
                     employee_no=employee_no,
                     name=name,
                     department_names=department_names,
-                    is_enforcement_officer=bool(enforcement),
                     username=username,
-                    email=v.get(H_EMAIL, ""),
-                    is_active=bool(active),
                     password=v.get(H_PASSWORD, ""),
+                    optional={attr: given[column] for column, attr in OPTIONAL_FIELDS.items() if column in v},
                 )
             )
     # An empty username keeps the one the person has, or is the employee number for a newcomer.
@@ -149,6 +165,17 @@ def roster_parse(file: IO[bytes], *, filename: str) -> list[RosterRow]:
     for parsed_row in parsed:
         if not parsed_row.username:
             parsed_row.username = current.get(parsed_row.employee_no, parsed_row.employee_no)
+    # A newcomer's initial password passes the password validators, as on every other path.
+    for parsed_row in parsed:
+        if parsed_row.password and parsed_row.employee_no not in current:
+            candidate = User(
+                username=parsed_row.username,
+                name=parsed_row.name,
+                employee_no=parsed_row.employee_no,
+                email=parsed_row.optional.get("email", ""),
+            )
+            for problem in password_problems(password=parsed_row.password, user=candidate):
+                fault(parsed_row.number, H_PASSWORD, problem)
     # Usernames already held by someone with another employee number.
     by_username = {item.username: item for item in parsed}
     usernames = list(by_username)
@@ -196,29 +223,39 @@ def roster_import(*, file: IO[bytes], filename: str, actor: User | None) -> Rost
     hashed: dict[str, str] = {}
     to_create: list[User] = []
     to_update: list[User] = []
+    deactivated: list[User] = []
+    protected: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for row in rows:
         values = {
             "username": row.username,
             "name": row.name,
             "department_id": department_of[row.number],
-            "is_enforcement_officer": row.is_enforcement_officer,
-            "email": row.email,
-            "is_active": row.is_active,
+            **row.optional,
         }
         current_user = existing.get(row.employee_no)
         if current_user is None:
             if row.password and row.password not in hashed:
                 hashed[row.password] = make_password(row.password)
+            created_values = {**NEWCOMER_DEFAULTS, **values}
             to_create.append(
-                User(employee_no=row.employee_no, password=hashed.get(row.password, unusable), **values)
+                User(
+                    employee_no=row.employee_no, password=hashed.get(row.password, unusable), **created_values
+                )
             )
-            changes.append({"employee_no": row.employee_no, "before": None, "after": values})
+            changes.append({"employee_no": row.employee_no, "before": None, "after": created_values})
             continue
-        before = {name: getattr(current_user, name) for name in TRACKED_FIELDS}
+        before = {name: getattr(current_user, name) for name in values}
         if before == values:
             result.unchanged += 1
             continue
+        try:
+            staff_change_check(user=current_user, actor=actor)
+        except SuperuserProtected as refusal:
+            protected.append({"row": row.number, "field": H_EMPLOYEE_NO, "message": refusal.message})
+            continue
+        if current_user.is_active and values.get("is_active") is False:
+            deactivated.append(current_user)
         for name, value in values.items():
             setattr(current_user, name, value)
         to_update.append(current_user)
@@ -229,8 +266,17 @@ def roster_import(*, file: IO[bytes], filename: str, actor: User | None) -> Rost
                 "after": {k: v for k, v in values.items() if v != before[k]},
             }
         )
+    if protected:
+        raise SuperuserProtected(
+            _("花名册中有超级管理员的账号，只有超级管理员可以修改，未导入任何数据。"),
+            field="file",
+            errors=protected,
+        )
     User.objects.bulk_create(to_create, batch_size=500)
-    User.objects.bulk_update(to_update, TRACKED_FIELDS, batch_size=500)
+    User.objects.bulk_update(
+        to_update, ["username", "name", "department_id", *OPTIONAL_FIELDS.values()], batch_size=500
+    )
+    tokens_revoke(users=deactivated)
     result.created = len(to_create)
     result.updated = len(to_update)
     record = RosterImport.objects.create(

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from .models import Department, User
 from .scope import visible_departments, visible_staff
+from .staff_fields import annotate_staff
 
 
 def department_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Department]:
@@ -12,7 +13,8 @@ def department_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Departme
 
 
 def staff_list_for_user(*, user: User | AnonymousUser) -> QuerySet[User]:
-    return (
+    """The roster ``user`` may see, with every registered staff field (``people.staff_fields``)."""
+    return annotate_staff(
         visible_staff(user)
         .select_related("department")
         .prefetch_related("leader_of", "groups")

@@ -8,13 +8,17 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from common.errors import NotPermitted, ValidationFailed
+from common.errors import ValidationFailed
 
+from .errors import SuperuserProtected
+from .logins import tokens_revoke
 from .models import PATH_STEP, Department, User
 from .scope import EXAM_ADMIN_GROUP
 
@@ -122,7 +126,11 @@ def staff_create(
         email=email,
         is_active=is_active,
     )
-    user.set_password(password) if password else user.set_unusable_password()
+    if password:
+        password_check(password=password, user=user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
     user.save()
     if leader_of:
         user.leader_of.set(leader_of)
@@ -135,11 +143,12 @@ def staff_create(
 def staff_update(*, user: User, actor: User, **fields: Any) -> User:
     """Change a staff member; ``password``, ``leader_of`` and ``is_exam_admin`` are handled apart.
 
-    Only a superuser may change a superuser's account. A new password is recorded
-    in the audit log as a change, without its value.
+    Only a superuser may change a superuser's account (:func:`staff_change_check`). A new
+    password must pass the password validators; it is recorded in the audit log as a change,
+    without its value. A new password or a deactivation ends the person's API tokens.
     """
-    if user.is_superuser and not actor.is_superuser:
-        raise NotPermitted(_("只有超级管理员可以修改超级管理员的账号。"))
+    staff_change_check(user=user, actor=actor)
+    was_active = user.is_active
     password = fields.pop("password", None)
     leader_of = fields.pop("leader_of", None)
     exam_admin = fields.pop("is_exam_admin", None)
@@ -149,6 +158,7 @@ def staff_update(*, user: User, actor: User, **fields: Any) -> User:
     for field, value in fields.items():
         setattr(user, field, value)
     if password:
+        password_check(password=password, user=user)
         user.set_password(password)
     if fields or password:
         user.save(update_fields=[*fields, *(["password"] if password else [])])
@@ -156,11 +166,35 @@ def staff_update(*, user: User, actor: User, **fields: Any) -> User:
         LogEntry.objects.log_create(
             user, force_log=True, action=LogEntry.Action.UPDATE, changes={"password": ["******", _("已重设")]}
         )
+    if password or (was_active and not user.is_active):
+        tokens_revoke(users=[user])
     if leader_of is not None:
         user.leader_of.set(leader_of)
     if exam_admin is not None:
         (user.groups.add if exam_admin else user.groups.remove)(exam_admin_group())
     return user
+
+
+def staff_change_check(*, user: User, actor: User | None) -> None:
+    """Only a superuser may change a superuser's account: the API, the roster import and the admin alike."""
+    if user.is_superuser and not (actor is not None and actor.is_superuser):
+        raise SuperuserProtected(_("只有超级管理员可以修改超级管理员的账号。"))
+
+
+def password_problems(*, password: str, user: User) -> list[str]:
+    """What Django's password validators (AUTH_PASSWORD_VALIDATORS) find wrong with ``password`` for ``user``."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as error:
+        return list(error.messages)
+    return []
+
+
+def password_check(*, password: str, user: User, field: str = "password") -> None:
+    """Refuse a password the validators find fault with; the refusal names ``field``."""
+    problems = password_problems(password=password, user=user)
+    if problems:
+        raise ValidationFailed(_("密码不符合要求：%(reasons)s") % {"reasons": "".join(problems)}, field=field)
 
 
 def exam_admin_group() -> Group:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -109,8 +111,13 @@ def api_client() -> APIClient:
 
 
 def token_client(user: User) -> APIClient:
-    """An API client that authenticates as ``user`` with a token, as API clients do."""
+    """An API client that authenticates as ``user`` with a token, as API clients do.
+
+    Its token is dated far ahead, so that it outlives ``TOKEN_LIFETIME`` while a test travels in
+    time; tokens that end are tested through a real login (tests/people/test_logins.py).
+    """
     token, _created = Token.objects.get_or_create(user=user)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() + timedelta(days=3650))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

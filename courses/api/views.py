@@ -13,10 +13,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.errors import ValidationFailed
+from common.params import ascii_int
+from common.throttling import ScopedRateThrottle
 from people.models import User
 from people.permissions import IsExamAdmin, IsExamAdminOrLeader, IsExamAdminOrReadOnly
 from people.scope import visible_departments
@@ -59,10 +60,9 @@ def year_param(request: Request) -> int:
     raw = request.query_params.get("year")
     if raw in (None, ""):
         return timezone.localdate().year
-    try:
-        year = int(raw)
-    except ValueError:
-        raise ValidationFailed(_("年度应为四位数字的年份。"), field="year") from None
+    year = ascii_int(raw)
+    if year is None:
+        raise ValidationFailed(_("年度应为四位数字的年份。"), field="year")
     if not 2000 <= year <= 2100:
         raise ValidationFailed(_("年度应为 2000 至 2100 之间的年份。"), field="year")
     return year
@@ -327,9 +327,10 @@ class StudyHoursViewSet(viewsets.GenericViewSet):
         department = None
         raw = self.request.query_params.get("department")
         if raw:
-            if not raw.isdigit():
+            department_id = ascii_int(raw)
+            if department_id is None:
                 raise ValidationFailed(_("单位应为单位编号。"), field="department")
-            department = get_object_or_404(visible_departments(self.request.user), pk=int(raw))
+            department = get_object_or_404(visible_departments(self.request.user), pk=department_id)
         return selectors.staff_hours_for_user(
             user=self.request.user, year=year_param(self.request), department=department
         )

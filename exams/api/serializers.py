@@ -160,6 +160,9 @@ class ExamInSerializer(serializers.Serializer):
     listed_in_practice = serializers.BooleanField(
         default=True, help_text=_("练习卷是否出现在练习列表中；课程的结课测验填 false。")
     )
+    validity_years = serializers.IntegerField(
+        min_value=1, max_value=20, default=3, help_text=_("资格考试合格后所发执法资格的有效年数。")
+    )
     rules = ExamRuleSerializer(many=True, allow_empty=False)
 
 

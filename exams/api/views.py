@@ -26,6 +26,7 @@ from ..access import CandidateEndpoint, Overdue, own_attempt
 from ..law_areas import law_area_list
 from ..models import Attempt, Exam, ExamSession, QuestionKind
 from ..services import StartResult
+from .payloads import answers_from_payload
 from .serializers import (
     AnswerCorrectionSerializer,
     AnswersInSerializer,
@@ -437,7 +438,7 @@ class AttemptViewSet(CandidateEndpoint, viewsets.GenericViewSet):
         result = services.attempt_answers_save(
             attempt_id=int(pk),
             candidate=_user(request),
-            answers=services.answers_from_payload(request.data),
+            answers=answers_from_payload(request.data),
             now=timezone.now(),
         )
         return Response(SaveResultSerializer(result).data)

@@ -42,9 +42,10 @@ def _refuse(form: Any, exc: DomainError) -> None:
 
 
 def _participation_url(session: ExamSession) -> str | None:
-    """The participation report of the session, when the reports app serves it."""
+    """The participation report of the session (the reports dashboard for that session). The link is
+    by URL name, as nothing imports ``reports``; without the reports app there is no link."""
     try:
-        return reverse("reports:participation") + f"?session={session.pk}"
+        return reverse("reports:dashboard") + f"?session={session.pk}"
     except NoReverseMatch:
         return None
 

@@ -15,7 +15,7 @@ Law areas (``services/law_areas.py``)
 Exams and sessions (``services/exams.py``)
     exam_create(*, title, kind, duration_minutes, pass_score, rules: list[RuleIn], max_attempts=1,
                 review_policy="after_close", shuffle_options=True, partial_credit=False,
-                listed_in_practice=True, actor=None) -> Exam
+                listed_in_practice=True, validity_years=3, actor=None) -> Exam
     exam_update(*, exam, rules: list[RuleIn] | None = None, **changes) -> Exam
     exam_check(values: dict, rules: list[RuleIn]) -> int   (max score; ValidationFailed naming the field)
     exam_check_grading_change(*, exam, values: dict) -> None  (GradingLocked once attempts are submitted)
@@ -57,7 +57,6 @@ from .attempts import (
     SaveResult,
     StartResult,
     SubmitResult,
-    answers_from_payload,
     attempt_answers_save,
     attempt_extra_time_grant,
     attempt_start,
@@ -119,7 +118,6 @@ __all__ = [
     "SaveResult",
     "StartResult",
     "SubmitResult",
-    "answers_from_payload",
     "attempt_answers_save",
     "attempt_extra_time_grant",
     "attempt_start",

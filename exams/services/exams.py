@@ -40,6 +40,7 @@ EXAM_FIELDS = [
     "shuffle_options",
     "partial_credit",
     "listed_in_practice",
+    "validity_years",
 ]
 # What decides the score or the verdict of a submitted attempt: fixed once an attempt was graded.
 GRADING_FIELDS = ("pass_score", "partial_credit")
@@ -131,6 +132,7 @@ def exam_create(
     shuffle_options: bool = True,
     partial_credit: bool = False,
     listed_in_practice: bool = True,
+    validity_years: int = 3,
     actor: User | None = None,
 ) -> Exam:
     """Create an exam with its blueprint. The bank is checked when a session is scheduled.
@@ -149,6 +151,7 @@ def exam_create(
         "shuffle_options": shuffle_options,
         "partial_credit": partial_credit,
         "listed_in_practice": listed_in_practice,
+        "validity_years": validity_years,
     }
     max_score = exam_check(values, cleaned)
     exam = Exam.objects.create(**values, max_score=max_score, created_by=actor)

@@ -275,6 +275,7 @@ def questions_import(
     actor: User | None,
     headers: dict[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    keep: Collection[str] = (),
 ) -> ImportResult:
     """Upsert questions by kind and stem, all or nothing; the same rows again change nothing
     (and leave no import record: ``import_id`` is None).
@@ -283,6 +284,8 @@ def questions_import(
     ``ValidationFailed`` lists every fault as ``{"row", "field", "message"}`` (the
     field named through ``headers``, e.g. ``{"answer": "答案"}``) and nothing is written.
     ``errors`` carries faults the caller found reading the file, reported with the rest.
+    ``keep`` names fields the rows do not carry (a file without that column): a question
+    already in the bank keeps its value of them.
     """
     headers = headers or {}
     errors = list(errors or [])
@@ -336,6 +339,8 @@ def questions_import(
     for number, cleaned, fingerprint in cleaned_rows:
         values = asdict(cleaned)
         current = existing.get(fingerprint)
+        if current is not None:
+            values.update({name: getattr(current, name) for name in keep})
         if current is None:
             to_create.append(Question(**values, fingerprint=fingerprint, created_at=now, updated_at=now))
             changes.append({"row": number, "question": None, "before": None, "after": values})

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from ..models import Department, User
 from ..scope import is_exam_admin, roles
+from ..staff_fields import staff_field_values, staff_fields
 
 
 class DepartmentRefSerializer(serializers.ModelSerializer):
@@ -78,9 +79,17 @@ class StaffSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"name": {"required": True, "allow_blank": False}}
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for extra in staff_fields():  # read-only fields registered by apps above people
+            fields[extra.name] = extra.serializer_field()
+        return fields
+
     def to_representation(self, instance: User) -> dict[str, Any]:
+        extra = staff_field_values(instance)
         data = super().to_representation(instance)
         data["is_exam_admin"] = is_exam_admin(instance)
+        data.update(extra)
         return data
 
 
@@ -94,3 +103,19 @@ class RosterImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     departments_created = serializers.IntegerField()
     import_id = serializers.IntegerField()
+
+
+class TokenLoginInSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class LoginLockedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    locked_until = serializers.DateTimeField()
+    retry_after = serializers.IntegerField(help_text=_("多少秒后可以再试"))

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,15 +16,18 @@ from rest_framework.views import APIView
 from common.spreadsheets import XLSX_CONTENT_TYPE, download_response
 from people.permissions import IsExamAdmin, IsExamAdminOrReadOnly
 
-from .. import roster, selectors, services
+from .. import logins, roster, selectors, services
 from ..models import User
 from .serializers import (
     DepartmentInSerializer,
     DepartmentSerializer,
+    LoginLockedSerializer,
     MeSerializer,
     RosterImportInSerializer,
     RosterImportResultSerializer,
     StaffSerializer,
+    TokenLoginInSerializer,
+    TokenSerializer,
 )
 
 ERRORS = {
@@ -30,6 +35,39 @@ ERRORS = {
     403: OpenApiResponse(description="Not an exam administrator."),
     404: OpenApiResponse(description="Not found, or outside what you may see."),
 }
+
+
+class TokenLoginView(APIView):
+    """`POST /api/v1/auth/token/`: the API token for a username and password (people.logins)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenLoginInSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                description="`invalid_credentials`: wrong username or password (or an inactive account); "
+                "`invalid`: a field is missing."
+            ),
+            429: OpenApiResponse(
+                LoginLockedSerializer,
+                description="`account_locked`: too many failed logins for this account; `detail` says "
+                "when to try again, `retry_after` in how many seconds (also the `Retry-After` header).",
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenLoginInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = logins.token_login(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            now=timezone.now(),
+        )
+        return Response({"token": token.key})
 
 
 class MeView(APIView):

@@ -42,6 +42,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from courses.models import CourseCompletion, StudyHoursEntry, StudyPlan
+from courses.selectors import plan_applies_to
 from people.models import Department, User
 from people.scope import ancestor_paths
 
@@ -135,16 +136,19 @@ class _Requirement:
     courses: frozenset[int]
 
 
-def _requirements(year: int) -> tuple[_Requirement | None, list[tuple[list[str], _Requirement]]]:
-    """The requirement of people without a department, and each plan's audience paths with its own."""
+def _requirements(year: int) -> list[tuple[StudyPlan, _Requirement]]:
+    """Each plan of ``year`` (its departments loaded) with what it requires: three queries."""
     plans = list(StudyPlan.objects.filter(year=year).prefetch_related("departments", "entries"))
-    rules = []
-    for plan in plans:
-        paths = [department.path for department in plan.departments.all()]
-        courses = frozenset(entry.course_id for entry in plan.entries.all() if entry.required)
-        rules.append((paths, _Requirement(hours=plan.required_hours, courses=courses)))
-    everyone = [req for paths, req in rules if not paths]
-    return _merge(everyone), rules
+    return [
+        (
+            plan,
+            _Requirement(
+                hours=plan.required_hours,
+                courses=frozenset(entry.course_id for entry in plan.entries.all() if entry.required),
+            ),
+        )
+        for plan in plans
+    ]
 
 
 def _merge(requirements: list[_Requirement]) -> _Requirement | None:
@@ -156,18 +160,21 @@ def _merge(requirements: list[_Requirement]) -> _Requirement | None:
     )
 
 
-def _requirement_of(path: str, rules: list[tuple[list[str], _Requirement]]) -> _Requirement | None:
-    above = set(ancestor_paths(path))
-    return _merge([req for paths, req in rules if not paths or above.intersection(paths)])
+def _requirement_of(
+    department: Department | None, rules: list[tuple[StudyPlan, _Requirement]]
+) -> _Requirement | None:
+    """The merged requirement of the plans that apply in ``department`` (the courses app's own rule)."""
+    return _merge([req for plan, req in rules if plan_applies_to(plan, department)])
 
 
 def annotate_study(people: QuerySet[User], *, year: int, departments: list[DepartmentNode]) -> QuerySet[User]:
     """``people`` limited to those a plan of ``year`` applies to, each annotated with ``required_hours``,
     ``hours`` (ledger total), ``required_courses`` and ``courses_completed`` (of those required)."""
-    nobody, rules = _requirements(year)
+    rules = _requirements(year)
+    nobody = _requirement_of(None, rules)
     groups: dict[_Requirement, list[int]] = {}
     for node in departments:
-        requirement = _requirement_of(node.path, rules)
+        requirement = _requirement_of(Department(pk=node.id, path=node.path), rules)
         if requirement is not None:
             groups.setdefault(requirement, []).append(node.id)
     hours_whens, count_whens, done_whens = [], [], []

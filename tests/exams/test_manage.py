@@ -363,3 +363,15 @@ def test_the_law_area_page_adds_an_area_and_refuses_a_duplicate_unchanged(client
     assert LawArea.objects.filter(name="建筑法").count() == 1
     assert LawArea.objects.count() == 10
     assert "建筑法" in page(client.get("/manage/law-areas/"))
+
+
+def test_the_session_list_links_each_session_s_participation_report(client, travel):
+    # given
+    session = ExamSessionFactory()
+    client.force_login(AdminFactory())
+    # when
+    html = page(client.get("/manage/sessions/"))
+    # then
+    row = re.search(rf'<tr id="session-{session.pk}">.*?</tr>', html, re.S).group(0)
+    assert f'href="/reports/?session={session.pk}"' in row
+    assert client.get(f"/reports/?session={session.pk}").status_code == 200

@@ -65,6 +65,7 @@ def test_admin_creates_an_exam_with_nested_rules():
         "shuffle_options": True,
         "partial_credit": False,
         "listed_in_practice": True,
+        "validity_years": 3,
         "max_score": 8,
         "rules": [
             {"kind": "single", "category": "宪法", "count": 2, "points": 2},

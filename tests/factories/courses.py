@@ -20,6 +20,8 @@ from courses.models import (
 )
 from courses.services import ActivityIn, PlanCourseIn, activity_create, study_plan_save
 
+from .base import ModelFactory
+
 __all__ = [
     "ConstitutionCourseFactory",
     "CourseFactory",
@@ -38,7 +40,7 @@ LESSON_BODY = "\n\n".join(
 )
 
 
-class CourseFactory(factory.django.DjangoModelFactory):
+class CourseFactory(ModelFactory[Course]):
     class Meta:
         model = Course
 
@@ -54,7 +56,7 @@ class ConstitutionCourseFactory(CourseFactory):
     law_area = LawArea.CONSTITUTION
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
+class LessonFactory(ModelFactory[Lesson]):
     """A lesson of two seconds' minimum reading, long enough that its end is below a phone's screen."""
 
     class Meta:
@@ -68,7 +70,7 @@ class LessonFactory(factory.django.DjangoModelFactory):
     min_study_seconds = 2
 
 
-class StudyPlanFactory(factory.django.DjangoModelFactory):
+class StudyPlanFactory(ModelFactory[StudyPlan]):
     """A plan for everyone this year; without ``courses=[...]`` it requires one new Constitution course.
 
     ``courses`` takes courses (required) or ``PlanCourseIn``; ``departments`` limits the audience.
@@ -97,7 +99,7 @@ class StudyPlanFactory(factory.django.DjangoModelFactory):
         )
 
 
-class StudyActivityFactory(factory.django.DjangoModelFactory):
+class StudyActivityFactory(ModelFactory[StudyActivity]):
     """A 会前学法 today with every field its kind needs."""
 
     class Meta:

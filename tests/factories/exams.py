@@ -12,6 +12,8 @@ from django.utils import timezone
 from exams.models import Exam, ExamKind, ExamSession, LawArea, Question, QuestionKind, ReviewPolicy
 from exams.services import QuestionIn, RuleIn, exam_create, law_area_create, question_create
 
+from .base import ModelFactory
+
 __all__ = [
     "CIVIL_PRACTICE_RULES",
     "ExamFactory",
@@ -24,7 +26,7 @@ __all__ = [
 _FOUR_OPTIONS = [{"key": key, "text": f"选项{key}"} for key in "ABCD"]
 
 
-class LawAreaFactory(factory.django.DjangoModelFactory):
+class LawAreaFactory(ModelFactory[LawArea]):
     """A bureau's own law area, added through the service (the nine seed areas exist already)."""
 
     class Meta:
@@ -37,7 +39,7 @@ class LawAreaFactory(factory.django.DjangoModelFactory):
         return law_area_create(name=kwargs["name"])
 
 
-class QuestionFactory(factory.django.DjangoModelFactory):
+class QuestionFactory(ModelFactory[Question]):
     """A single-choice question (answer B) unless told otherwise; ``kind="judge"`` gets T/F, answer T."""
 
     class Meta:
@@ -69,7 +71,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 CIVIL_PRACTICE_RULES = [RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CIVIL_CODE, count=2, points=5)]
 
 
-class ExamFactory(factory.django.DjangoModelFactory):
+class ExamFactory(ModelFactory[Exam]):
     """An annual exam: 2 single (2 points each) + 1 multiple (3) + 1 judge (1) = 8 points, pass 5,
     all 宪法 (the questions' default law area); two attempts, keys shown once the session has closed.
 
@@ -100,7 +102,7 @@ class ExamFactory(factory.django.DjangoModelFactory):
         return exam_create(**kwargs)
 
 
-class ExamSessionFactory(factory.django.DjangoModelFactory):
+class ExamSessionFactory(ModelFactory[ExamSession]):
     """A session open from an hour ago for a day, for everyone. It does not check the bank
     (``session_schedule`` does); ``departments=[...]`` sets the audience."""
 

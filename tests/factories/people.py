@@ -8,13 +8,15 @@ from django.contrib.auth.hashers import make_password
 from people.models import Department, User
 from people.services import department_create, exam_admin_group
 
+from .base import ModelFactory
+
 __all__ = ["PASSWORD", "AdminFactory", "DepartmentFactory", "LeaderFactory", "UserFactory"]
 
 PASSWORD = "correct-horse-42"
 _PASSWORD_HASH = make_password(PASSWORD)
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(ModelFactory[Department]):
     class Meta:
         model = Department
 
@@ -26,7 +28,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         return department_create(name=kwargs["name"], parent=kwargs.get("parent"))
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True

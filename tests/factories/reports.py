@@ -14,6 +14,7 @@ from courses.models import CourseCompletion, HoursSource, StudyHoursEntry
 from exams.models import Attempt, AttemptStatus
 from reports.models import AnnualFiguresSnapshot
 
+from .base import ModelFactory
 from .courses import CourseFactory, StudyActivityFactory
 from .exams import ExamSessionFactory
 from .people import UserFactory
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class AttemptOutcomeFactory(factory.django.DjangoModelFactory):
+class AttemptOutcomeFactory(ModelFactory[Attempt]):
     """A submitted attempt with a score; ``passed=False`` for a failed one, ``status="in_progress"``
     for one still being answered (no score)."""
 
@@ -55,7 +56,7 @@ class AttemptOutcomeFactory(factory.django.DjangoModelFactory):
         return super()._create(model_class, *args, **kwargs)
 
 
-class CourseCompletionFactory(factory.django.DjangoModelFactory):
+class CourseCompletionFactory(ModelFactory[CourseCompletion]):
     class Meta:
         model = CourseCompletion
 
@@ -64,7 +65,7 @@ class CourseCompletionFactory(factory.django.DjangoModelFactory):
     completed_at = factory.LazyFunction(timezone.now)
 
 
-class StudyHoursFactory(factory.django.DjangoModelFactory):
+class StudyHoursFactory(ModelFactory[StudyHoursEntry]):
     """A ledger line of ``hours`` from a study activity of its own."""
 
     class Meta:
@@ -79,7 +80,7 @@ class StudyHoursFactory(factory.django.DjangoModelFactory):
     earned_at = factory.LazyFunction(timezone.now)
 
 
-class AnnualFiguresSnapshotFactory(factory.django.DjangoModelFactory):
+class AnnualFiguresSnapshotFactory(ModelFactory[AnnualFiguresSnapshot]):
     class Meta:
         model = AnnualFiguresSnapshot
 

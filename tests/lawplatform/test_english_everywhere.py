@@ -20,7 +20,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import models
-from django.test import Client
+from django.test import Client, override_settings
 
 from people.demo import DEMO_LOGINS
 
@@ -165,7 +165,8 @@ def walk(client: Client, data: list[str]) -> tuple[int, dict[str, list[str]]]:
 
 @pytest.mark.parametrize("username", [username for username, _name, _role in DEMO_LOGINS])
 def test_every_page_a_role_reaches_speaks_english(username):
-    call_command("seed_demo", verbosity=0)
+    with override_settings(DEBUG=True):  # seed_demo runs only with DEBUG on, as `make run` sets it
+        call_command("seed_demo", verbosity=0)
     data = stored_text()
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

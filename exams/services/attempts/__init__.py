@@ -5,12 +5,12 @@ One module per path through an attempt's life:
 - ``papers.py`` — drawing and freezing papers, at start or ahead of a session
   (:func:`session_papers_draw`, :func:`sessions_papers_draw_ahead`);
 - ``start.py`` — :func:`attempt_start` (claims a paper drawn ahead, or draws one), :func:`practice_start`;
-- ``save.py`` — :func:`attempt_answers_save` (and reading a save's payload);
+- ``save.py`` — :func:`attempt_answers_save` (the API reads its payload, ``exams/api/payloads.py``);
 - ``submit.py`` — :func:`attempt_submit`, :func:`attempt_submit_if_overdue`,
   :func:`attempts_submit_overdue`;
 - ``extra_time.py`` — :func:`attempt_extra_time_grant`;
-- ``common.py`` — results, :class:`AttemptNotFound`, the overdue rule, reading a paper, and
-  :func:`attempt_locked`, the one query that locks an attempt;
+- ``common.py`` — results, the overdue rule, and :func:`attempt_locked`, the one query that
+  locks an attempt (``AttemptNotFound`` is in ``exams.errors``, reading a paper in ``exams.selectors``);
 - ``sql.py`` — the raw SQL, each statement written once and named.
 
 The hot paths are written for a fixed number of SQL statements, whatever the size of the
@@ -26,22 +26,20 @@ submitted with what was saved — by the beat task ``exams.tasks.attempts_submit
 every minute, and by any access to it.
 """
 
+from ...errors import AttemptNotFound
+from ...selectors import PaperItem, item_rows, paper_items
 from .common import (
     AnswerIn,
-    AttemptNotFound,
-    PaperItem,
     SaveResult,
     StartResult,
     SubmitResult,
     attempt_locked,
     attempts_graded,
     is_overdue,
-    item_rows,
-    paper_items,
 )
 from .extra_time import MAX_EXTRA_MINUTES, attempt_extra_time_grant
 from .papers import DRAW_AHEAD, session_papers_draw, sessions_papers_draw_ahead
-from .save import answers_from_payload, attempt_answers_save
+from .save import attempt_answers_save
 from .sql import ITEM_COLUMNS
 from .start import attempt_start, practice_start
 from .submit import (
@@ -63,7 +61,6 @@ __all__ = [
     "SaveResult",
     "StartResult",
     "SubmitResult",
-    "answers_from_payload",
     "attempt_answers_save",
     "attempt_extra_time_grant",
     "attempt_locked",

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from common.errors import ValidationFailed
 from people.models import User
 
-from ...errors import AttemptClosed
+from ...errors import AttemptClosed, AttemptNotFound
 from ...models import Attempt, AttemptExtraTime, AttemptStatus
-from .common import AttemptNotFound, attempt_locked, is_overdue
+from .common import attempt_locked, is_overdue
 from .submit import attempt_submit_if_overdue
 
 MAX_EXTRA_MINUTES = 600

@@ -20,37 +20,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from common.errors import ValidationFailed
 from people.models import User
 
-from ...errors import AttemptClosed, InvalidAnswer
+from ...errors import AttemptClosed, AttemptNotFound, InvalidAnswer
 from ...models import SAVE_GRACE, AttemptStatus, QuestionKind, key_mask
-from .common import AnswerIn, AttemptNotFound, SaveResult
+from .common import AnswerIn, SaveResult
 from .sql import AnswerRow, answers_upsert, attempt_save_state
 from .submit import attempt_submit_if_overdue
-
-
-def answers_from_payload(payload: Any) -> list[AnswerIn]:
-    """Read ``{"answers": [{"item": id, "keys": [...]}]}``; ``ValidationFailed`` names the fault."""
-    answers = payload.get("answers") if isinstance(payload, dict) else None
-    if not isinstance(answers, list):
-        raise ValidationFailed(
-            _('请求体应为 {"answers": [{"item": 题目编号, "keys": [...]}]}。'), field="answers"
-        )
-    result: list[AnswerIn] = []
-    for index, entry in enumerate(answers):
-        item = entry.get("item") if isinstance(entry, dict) else None
-        keys = entry.get("keys") if isinstance(entry, dict) else None
-        if isinstance(item, bool) or not isinstance(item, int):
-            raise ValidationFailed(
-                _("answers[%(i)s].item 应为题目编号（整数）。") % {"i": index}, field=f"answers[{index}].item"
-            )
-        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-            raise ValidationFailed(
-                _("第 %(item)s 题：keys 应为选项键的列表。") % {"item": item}, field=f"answers[{index}].keys"
-            )
-        result.append(AnswerIn(item=item, keys=keys))
-    return result
 
 
 def attempt_answers_save(

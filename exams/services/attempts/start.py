@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils.translation import gettext as _
 
+from common.errors import NotFound
 from people.models import User
 
 from ...eligibility import session_eligible_q, user_department_path
@@ -29,8 +30,9 @@ from ...errors import (
 )
 from ...live import live_pool_keys
 from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession
+from ...selectors import paper_items
 from ..exams import exam_rule_specs, practice_session_for
-from .common import AttemptNotFound, StartResult, is_overdue, paper_items
+from .common import StartResult, is_overdue
 from .papers import attempt_deadline, draw_papers, freeze_papers, paper_max_score
 from .submit import attempt_submit_if_overdue
 
@@ -45,7 +47,7 @@ def attempt_start(
 ) -> StartResult:
     """Start an attempt of a session, or resume the candidate's attempt in progress.
 
-    Raises ``NotEligible`` (403), ``AttemptNotFound`` (404, no such session),
+    Raises ``NotEligible`` (403), ``NotFound`` (404, no such session),
     ``SessionNotOpen``/``SessionClosed``/``NoAttemptsLeft``/``BankInsufficient`` (409), and
     ``NoPracticeExam`` (409) for a practice exam kept out of practice (a course's quiz), which
     starts only through the caller that offers it (``practice_start(include_unlisted=True)``).
@@ -93,7 +95,7 @@ def _attempt_start(
         .first()
     )
     if session is None:
-        raise AttemptNotFound(_("没有这个考试场次。"))
+        raise NotFound(_("没有这个考试场次。"))
     if not session.candidate_eligible:  # type: ignore[attr-defined]
         raise NotEligible(_("您不在本场考试的参考范围内。"))
     exam = session.exam

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from people.models import User
 
+from ...errors import AttemptNotFound
 from ...grading import grade_item, is_passed
 from ...models import SAVE_GRACE, Attempt, AttemptItem, AttemptStatus, Exam
 from .common import (
-    AttemptNotFound,
     SubmitResult,
     attempt_locked,
     attempts_graded,

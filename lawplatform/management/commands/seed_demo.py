@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from lawplatform import embedded_redis
 
@@ -25,6 +25,12 @@ class Command(BaseCommand):
     help = "Load the demo bureau, its people, courses and exams (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo logins share one published password: never on a production deployment.
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates logins with a published password and runs only with DEBUG on "
+                "(DEBUG=true, as `make run` sets it)."
+            )
         # The demo writes to the cache (the question bank's version): without REDIS_URL,
         # the embedded Redis must answer while it runs.
         redis_process = None
