@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,13 @@ from .models import Delivery, Notification, Occasion, ReminderRule, WebhookPost
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
     form = RuleForm
+    # One datetime input, as on the app's own rule page.
+    formfield_overrides = {
+        models.DateTimeField: {
+            "form_class": forms.DateTimeField,
+            "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+    }
     list_display = ["title", "target", "event", "session", "plan", "activity", "offset_minutes", "is_active"]
     list_filter = ["target", "event", "is_active", "is_default"]
     search_fields = ["title", "session__title", "plan__title", "activity__title"]

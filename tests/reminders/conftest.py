@@ -4,7 +4,7 @@ in-process, step by step, as the beat sweep and the workers run it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -19,11 +19,13 @@ from tests.factories import ExamFactory, ExamSessionFactory, QuestionFactory, Ru
 def one_question_exam(db: Any) -> Any:
     """An exam of one single-choice question (answer B), pass score 1, two attempts."""
     QuestionFactory(kind=QuestionKind.SINGLE)
-    return ExamFactory(pass_score=1, max_attempts=2, rules=[RuleIn(kind=QuestionKind.SINGLE, count=1, points=1)])
+    return ExamFactory(
+        pass_score=1, max_attempts=2, rules=[RuleIn(kind=QuestionKind.SINGLE, count=1, points=1)]
+    )
 
 
 def session_for(exam: Any, *, opens_at: datetime, closes_at: datetime, **kwargs: Any) -> ExamSession:
-    return ExamSessionFactory(exam=exam, opens_at=opens_at, closes_at=closes_at, **kwargs)
+    return cast(ExamSession, ExamSessionFactory(exam=exam, opens_at=opens_at, closes_at=closes_at, **kwargs))
 
 
 def sit(session: ExamSession, person: User, *, now: datetime, passing: bool) -> int:

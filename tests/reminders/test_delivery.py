@@ -3,7 +3,7 @@ unique rows, the send marking rows sent and skipping those who acted, working ho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,16 @@ from courses.models import StudyHoursEntry
 from courses.services import activity_attendees_add, course_complete
 from exams import services as exam_services
 from reminders import services
-from reminders.models import Channel, Delivery, DeliveryStatus, Event, FanOutBatch, Notification, Occasion, Target
+from reminders.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    FanOutBatch,
+    Notification,
+    Occasion,
+    Target,
+)
 from tests.factories import (
     ConstitutionCourseFactory,
     CourseFactory,
@@ -39,7 +48,9 @@ def test_a_rule_fires_at_its_time_once_and_a_second_sweep_sends_nothing_new(one_
     # given a session opening in two days, and a rule one day before it opens
     dept = DepartmentFactory(name="法制科")
     anna = UserFactory(name="安娜", department=dept)
-    session = session_for(one_question_exam, opens_at=NOW + timedelta(days=2), closes_at=NOW + timedelta(days=3))
+    session = session_for(
+        one_question_exam, opens_at=NOW + timedelta(days=2), closes_at=NOW + timedelta(days=3)
+    )
     SessionRuleFactory(
         session=session,
         offset_minutes=-24 * 60,
@@ -69,7 +80,9 @@ def test_a_rule_fires_at_its_time_once_and_a_second_sweep_sends_nothing_new(one_
 
 def test_moving_the_session_moves_its_reminder(one_question_exam):
     anna = UserFactory()
-    session = session_for(one_question_exam, opens_at=NOW + timedelta(days=2), closes_at=NOW + timedelta(days=3))
+    session = session_for(
+        one_question_exam, opens_at=NOW + timedelta(days=2), closes_at=NOW + timedelta(days=3)
+    )
     SessionRuleFactory(session=session, offset_minutes=-60)
 
     # when the session is moved a day later before its reminder fired
@@ -109,12 +122,16 @@ def test_only_people_who_still_have_to_act_are_reminded_exact_sets(one_question_
 
     assert set(Delivery.objects.values_list("person_id", flat=True)) == {waiting.pk}
     assert set(Notification.objects.values_list("person_id", flat=True)) == {waiting.pk}
-    assert not {not_officer.pk, outside.pk, inactive.pk} & set(Notification.objects.values_list("person_id", flat=True))
+    assert not {not_officer.pk, outside.pk, inactive.pk} & set(
+        Notification.objects.values_list("person_id", flat=True)
+    )
 
 
 def test_a_person_who_acts_between_fan_out_and_send_is_skipped(one_question_exam):
     anna, bob = UserFactory(), UserFactory()
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1)
+    )
     SessionRuleFactory(session=session, event=Event.SESSION_CLOSES, offset_minutes=-24 * 60)
     services.occasions_create_due(now=NOW)
     services.occasions_plan(now=NOW)
@@ -136,8 +153,12 @@ def test_a_person_who_acts_between_fan_out_and_send_is_skipped(one_question_exam
 
 def test_after_a_failed_attempt_only_that_person_is_reminded_while_a_retake_is_left(one_question_exam):
     failed, passed, used_up = UserFactory(), UserFactory(), UserFactory()
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=3), closes_at=NOW + timedelta(days=1))
-    SessionRuleFactory(session=session, event=Event.SESSION_FAILED, offset_minutes=60, title="补考：{考试名称}")
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=3), closes_at=NOW + timedelta(days=1)
+    )
+    SessionRuleFactory(
+        session=session, event=Event.SESSION_FAILED, offset_minutes=60, title="补考：{考试名称}"
+    )
     sit(session, failed, now=NOW - timedelta(hours=2), passing=False)
     sit(session, passed, now=NOW - timedelta(hours=2), passing=True)
     sit(session, used_up, now=NOW - timedelta(hours=2, minutes=30), passing=False)
@@ -182,7 +203,7 @@ def test_plan_rule_reaches_those_behind_on_courses_or_hours():
 
 
 def test_activity_rule_reaches_the_named_attendees_the_day_before():
-    activity = StudyActivityFactory(held_on=datetime(2026, 3, 3).date())
+    activity = StudyActivityFactory(held_on=date(2026, 3, 3))
     named, other = UserFactory(), UserFactory()
     activity_attendees_add(activity=activity, people=[named], actor=None)
     services.rule_create(
@@ -202,14 +223,18 @@ def test_activity_rule_reaches_the_named_attendees_the_day_before():
     assert Notification.objects.count() == 0
     deliver(now=datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
 
-    assert list(Notification.objects.values_list("person_id", "title")) == [(named.pk, f"明日学法：{activity.title}")]
+    assert list(Notification.objects.values_list("person_id", "title")) == [
+        (named.pk, f"明日学法：{activity.title}")
+    ]
     assert other.pk not in Notification.objects.values_list("person_id", flat=True)
 
 
 def test_fan_out_twice_inserts_each_row_once_and_batches_cover_everyone(one_question_exam, settings):
     settings.REMINDERS_FAN_OUT_BATCH = 3
     people = UserFactory.create_batch(7)
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1)
+    )
     SessionRuleFactory(session=session, via_email=True)
     services.occasions_create_due(now=NOW)
     assert services.occasions_create_due(now=NOW) == 0
@@ -221,7 +246,10 @@ def test_fan_out_twice_inserts_each_row_once_and_batches_cover_everyone(one_ques
     occasion = Occasion.objects.get()
     for batch in batches:
         services.deliveries_insert(
-            occasion=occasion, first_person_id=batch.first_person_id, last_person_id=batch.last_person_id, now=NOW
+            occasion=occasion,
+            first_person_id=batch.first_person_id,
+            last_person_id=batch.last_person_id,
+            now=NOW,
         )
         services.batch_fan_out(batch_id=batch.pk, now=NOW)
         assert services.batch_fan_out(batch_id=batch.pk, now=NOW) == []
@@ -232,7 +260,9 @@ def test_fan_out_twice_inserts_each_row_once_and_batches_cover_everyone(one_ques
 
 def test_email_goes_out_in_working_hours_plain_and_html_and_waits_outside_them(one_question_exam):
     anna = UserFactory(email="anna@example.cn", name="安娜")
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=2))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=2)
+    )
     SessionRuleFactory(session=session, via_email=True)
     night = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # 21:00 Shanghai
 
@@ -262,7 +292,9 @@ def test_a_failing_mail_backend_backs_off_then_records_the_failure_and_the_inbox
 ):
     settings.EMAIL_BACKEND = "tests.reminders.failing_mail.Backend"
     anna = UserFactory(email="anna@example.cn")
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=2))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=2)
+    )
     SessionRuleFactory(session=session, via_email=True)
 
     deliver(now=NOW)
@@ -281,13 +313,18 @@ def test_a_failing_mail_backend_backs_off_then_records_the_failure_and_the_inbox
         if tries < services.MAX_TRIES:
             assert row.next_try_at == moment + timedelta(seconds=60 * 2 ** (tries - 1))
 
-    assert (row.status, row.error) == (DeliveryStatus.FAILED, "ConnectionRefusedError: the mail server is down")
+    assert (row.status, row.error) == (
+        DeliveryStatus.FAILED,
+        "ConnectionRefusedError: the mail server is down",
+    )
     assert Delivery.objects.get(channel=Channel.INBOX).status == DeliveryStatus.SENT
 
 
 def test_a_paused_rule_does_not_fire_and_a_deleted_one_keeps_its_record(one_question_exam):
     anna = UserFactory()
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1)
+    )
     rule = SessionRuleFactory(session=session)
     services.rule_set_active(rule=rule, is_active=False)
     deliver(now=NOW)
@@ -302,7 +339,9 @@ def test_a_paused_rule_does_not_fire_and_a_deleted_one_keeps_its_record(one_ques
 
 def test_a_closed_session_sends_nothing_late(one_question_exam):
     UserFactory()
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(days=2), closes_at=NOW - timedelta(days=1))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(days=2), closes_at=NOW - timedelta(days=1)
+    )
     SessionRuleFactory(session=session)
     deliver(now=NOW)
     assert (Occasion.objects.count(), Notification.objects.count()) == (0, 0)
@@ -313,7 +352,9 @@ def test_the_fan_out_and_send_cost_a_fixed_number_of_queries(
     one_question_exam, django_assert_max_num_queries, people
 ):
     UserFactory.create_batch(people)
-    session = session_for(one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1))
+    session = session_for(
+        one_question_exam, opens_at=NOW - timedelta(hours=1), closes_at=NOW + timedelta(days=1)
+    )
     SessionRuleFactory(session=session)
     services.occasions_create_due(now=NOW)
     services.occasions_plan(now=NOW)
