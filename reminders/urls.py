@@ -7,6 +7,7 @@ from . import views
 app_name = "reminders"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/unread/", views.inbox_unread, name="inbox_unread"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("rules/", views.rules, name="rules"),

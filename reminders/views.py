@@ -42,6 +42,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def inbox_unread(request: HttpRequest) -> HttpResponse:
+    """The navigation's unread badge, fetched by every page after it loads (so pages cost no query for it)."""
+    count = selectors.unread_count(person=_me(request))
+    return render(request, "reminders/_unread.html", {"count": count})
+
+
+@login_required
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = services.notification_mark_read(

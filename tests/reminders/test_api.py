@@ -168,15 +168,17 @@ def test_the_nudge_page_previews_then_confirms(client, one_question_exam):
     assert Occasion.objects.count() == 1
 
 
-def test_the_inbox_page_shows_the_unread_count_on_every_page_and_marks_all_read(client):
+def test_every_page_fetches_the_unread_count_and_the_inbox_marks_all_read(client):
     anna = UserFactory()
     notification(anna, "考试通知")
     notification(anna, "第二条")
     client.force_login(anna)
 
     home = client.get("/").content.decode()
-    assert 'data-unread="2"' in home
+    assert 'hx-get="/reminders/inbox/unread/"' in home
+    badge = client.get("/reminders/inbox/unread/").content.decode()
+    assert badge.strip() == '<span class="badge" data-unread="2">2</span>'
     page = client.get("/reminders/inbox/").content.decode()
     assert "考试通知" in page
     client.post("/reminders/inbox/read-all/")
-    assert "data-unread" not in client.get("/").content.decode()
+    assert client.get("/reminders/inbox/unread/").content.decode().strip() == ""
