@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from people.models import User
@@ -42,6 +43,8 @@ def rule_list(*, target: str | None = None) -> QuerySet[ReminderRule]:
 
 
 def rule_get(*, rule_id: int) -> ReminderRule:
+    if not 0 < rule_id < 2**63:
+        raise Http404
     return get_object_or_404(
         ReminderRule.objects.select_related(*OCCASION_RELATED).prefetch_related("departments"), pk=rule_id
     )

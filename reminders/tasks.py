@@ -7,9 +7,12 @@ sweep finds in the database and enqueues again (see ``reminders/services/deliver
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import services
 
@@ -46,6 +49,21 @@ def reminders_sweep() -> dict[str, int]:
         "batches_enqueued": len(batches),
         "sends_enqueued": len(sends),
     }
+
+
+logger = logging.getLogger(__name__)
+
+
+def start_soon(occasion_id: int) -> None:
+    """After the commit, plan a new occasion (a nudge) at once; if the broker is down the sweep will."""
+
+    def enqueue() -> None:
+        try:
+            occasion_start.delay(occasion_id)
+        except OperationalError:
+            logger.warning("broker unreachable: occasion %s waits for the next sweep", occasion_id)
+
+    transaction.on_commit(enqueue)
 
 
 @shared_task(name="reminders.tasks.occasion_start")

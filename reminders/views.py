@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +24,7 @@ from people.scope import is_exam_admin, is_leader
 from . import selectors, services
 from .forms import RuleForm
 from .models import Target
-from .tasks import occasion_start
+from .tasks import start_soon
 
 
 def _me(request: HttpRequest) -> User:
@@ -162,8 +161,7 @@ def nudge(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "POST":
             result = services.nudge(actor=me, session_id=session_id, plan_id=plan_id, now=now)
-            occasion_id = result.occasion.pk
-            transaction.on_commit(lambda: occasion_start.delay(occasion_id))
+            start_soon(result.occasion.pk)
             messages.success(request, _("已向 %(n)s 人发出催办提醒。") % {"n": result.recipients})
             return redirect(request.get_full_path())
         occasion = services.nudge_occasion(actor=me, session_id=session_id, plan_id=plan_id, now=now)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -17,7 +16,7 @@ from common.pagination import Pagination
 from people.permissions import IsExamAdminOrLeader
 
 from .. import selectors, services
-from ..tasks import occasion_start
+from ..tasks import start_soon
 from .serializers import MarkedOut, NotificationOut, NudgeIn, NudgeOut
 
 
@@ -44,7 +43,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = NotificationOut
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"
     pagination_class = NotificationPagination
 
     def get_queryset(self) -> Any:
@@ -99,6 +98,5 @@ class NudgeView(APIView):
             now=timezone.now(),
         )
         if result.sent:
-            occasion_id = result.occasion.pk
-            transaction.on_commit(lambda: occasion_start.delay(occasion_id))
+            start_soon(result.occasion.pk)
         return Response({"recipients": result.recipients})

@@ -15,6 +15,8 @@ from ..models import Notification
 @transaction.atomic
 def notification_mark_read(*, person: User, notification_id: int, now: datetime) -> Notification:
     """Mark one of ``person``'s notifications read (the first reading time stays); 404 for anyone else's."""
+    if not 0 < notification_id < 2**63:
+        raise Http404
     notification = Notification.objects.select_for_update().filter(pk=notification_id, person=person).first()
     if notification is None:
         raise Http404
