@@ -195,7 +195,7 @@ def recipients(occasion: Any) -> QuerySet[User]:
 
 @dataclass(frozen=True)
 class MessageContext:
-    title: str  # the session's, plan's or activity's name
+    title: str  # the session's, plan's or activity's name ({考试名称} and {课程名称} alike)
     deadline: str
     path: str  # where the reader goes, relative to the site
 
@@ -231,7 +231,6 @@ def placeholder_values(*, context: MessageContext, person: User, site_url: str) 
         messages.NAME: person.display_name,
         messages.EXAM_TITLE: context.title,
         messages.COURSE_TITLE: context.title,
-        messages.TITLE: context.title,
         messages.DEADLINE: context.deadline,
         messages.LINK: site_url.rstrip("/") + context.path,
     }

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from people.models import User
 
 from . import audience
-from .messages import render
+from .messages import render, render_parts
 from .models import Delivery, DeliveryStatus, Notification, Occasion, ReminderRule, WebhookPost
 from .services.delivery import OCCASION_RELATED, occasion_for_rule, rule_due_at
 
@@ -55,6 +55,8 @@ class PreviewLine:
     person: User
     title: str
     body: str
+    title_parts: list[tuple[str, bool]]  # (text, is a filled-in value): the page marks the values
+    body_parts: list[tuple[str, bool]]
 
 
 @dataclass(frozen=True)

@@ -212,8 +212,8 @@ def test_activity_rule_reaches_the_named_attendees_the_day_before():
             event=Event.ACTIVITY_DAY_BEFORE,
             activity=activity,
             offset_minutes=-24 * 60,
-            title="明日学法：{名称}",
-            body="{姓名}，明天（{截止时间}）参加{名称}。",
+            title="明日学法：{课程名称}",
+            body="{姓名}，明天（{截止时间}）参加{课程名称}。",
         ),
         actor=None,
     )

@@ -130,6 +130,7 @@ def test_the_preview_counts_names_and_renders_each_text(one_question_exam):
         (anna.pk, f"安娜：{session.title}"),
         (bob.pk, f"鲍勃：{session.title}"),
     ]
+    assert preview.lines[0].body_parts == [("安娜", True), ("：", False), (session.title, True)]
 
 
 def test_administrators_add_preview_pause_and_delete_rules_in_the_pages(client, one_question_exam):
