@@ -75,7 +75,11 @@ def occasion_preview(occasion: Occasion, *, limit: int = PREVIEW_PEOPLE) -> Prev
         values = audience.placeholder_values(context=context, person=person, site_url=settings.SITE_URL)
         lines.append(
             PreviewLine(
-                person=person, title=render(occasion.title, values), body=render(occasion.body, values)
+                person=person,
+                title=render(occasion.title, values),
+                body=render(occasion.body, values),
+                title_parts=render_parts(occasion.title, values),
+                body_parts=render_parts(occasion.body, values),
             )
         )
     return Preview(due_at=occasion.due_at, count=people.count(), lines=lines)
