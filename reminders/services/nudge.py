@@ -4,7 +4,7 @@ The people are those of :func:`reminders.audience.recipients` for an occasion th
 scope (``people.scope``: an administrator everyone, a leader the subtrees they lead): for a session,
 the eligible who have not submitted; for a plan, those behind. A nudge is an :class:`Occasion`
 without a rule, delivered by the same fan-out and send as a rule's (inbox and e-mail), so it reaches
-each person once. The same caller may nudge the same session or plan once an hour: the check runs
+each person once. It says what the target's default reminder of the same kind says. The same caller may nudge the same session or plan once an hour: the check runs
 under a lock on the caller's row, so two requests at once cannot both pass it.
 """
 
@@ -24,14 +24,17 @@ from people.scope import is_exam_admin, is_leader, led_paths
 
 from .. import audience
 from ..errors import NudgeNotPermitted, NudgeTooSoon, TargetClosed
-from ..models import Channel, Event, Occasion
+from ..models import Channel, Event, Occasion, ReminderRule
+from .rules import PLAN_DEFAULTS, SESSION_DEFAULTS, RuleIn
 
 NUDGE_INTERVAL = timedelta(hours=1)
 
-SESSION_TITLE = "催办：{考试名称}"
-SESSION_BODY = "{姓名}，您好！{考试名称}将于{截止时间}截止，您尚未参加，请尽快完成作答。{链接}"
-PLAN_TITLE = "催办：{课程名称}"
-PLAN_BODY = "{姓名}，您好！按照{课程名称}，您还有必修课程未学完或学时不足，请于{截止时间}前完成。{链接}"
+
+def _wording(*, event: str, default: RuleIn, **target: object) -> tuple[str, str]:
+    """A nudge says what the target's own default reminder of that kind says (as administrators may have
+    edited it), or the default wording when there is none."""
+    rule = ReminderRule.objects.filter(event=event, is_default=True, **target).order_by("pk").first()
+    return (rule.title, rule.body) if rule is not None else (default.title, default.body)
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,15 @@ def nudge_occasion(*, actor: User, session_id: int | None, plan_id: int | None, 
             raise ValidationFailed(_("没有这个考试场次。"), field="session")
         if not session.opens_at <= now < session.closes_at:
             raise TargetClosed(_("该考试场次不在考试时间内，不能催办。"))
-        return Occasion(
-            event=Event.SESSION_CLOSES, session=session, title=SESSION_TITLE, body=SESSION_BODY, **common
-        )
+        title, body = _wording(event=Event.SESSION_CLOSES, default=SESSION_DEFAULTS[1], session=session)
+        return Occasion(event=Event.SESSION_CLOSES, session=session, title=title, body=body, **common)
     plan = StudyPlan.objects.filter(pk=plan_id or 0).first()
     if plan is None:
         raise ValidationFailed(_("没有这个学法计划。"), field="plan")
     if now >= audience.window_end(event=Event.PLAN_BEHIND, plan=plan):
         raise TargetClosed(_("该学法计划的年度已结束，不能催办。"))
-    return Occasion(event=Event.PLAN_BEHIND, plan=plan, title=PLAN_TITLE, body=PLAN_BODY, **common)
+    title, body = _wording(event=Event.PLAN_BEHIND, default=PLAN_DEFAULTS[0], plan=plan)
+    return Occasion(event=Event.PLAN_BEHIND, plan=plan, title=title, body=body, **common)
 
 
 @transaction.atomic
