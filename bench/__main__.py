@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--candidates 500"     # a smaller run
     make bench BENCH_ARGS="--only reports"       # the participation report alone
     make bench BENCH_ARGS="--only logins"        # the exam-morning logins alone (bench/logins.py)
+    make bench BENCH_ARGS="--only fanout"        # the reminder fan-out alone
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xuefa_bench, dropped and
 created anew; give each person running benches their own name) and a Redis of its own on a free
@@ -36,6 +37,8 @@ def main() -> int:
         "--logins", type=int, default=2000, help="different staff logging in from one address"
     )
     parser.add_argument("--login-connections", type=int, default=16)
+    parser.add_argument("--recipients", type=int, default=100_000, help="reminder fan-out recipients")
+    parser.add_argument("--only", choices=["fanout"], help="run one scenario alone")
     args = parser.parse_args()
 
     from lawplatform import embedded_redis
@@ -73,6 +76,13 @@ def main() -> int:
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait(timeout=30)
+        status |= reports.run(args)
+    return status
+    from bench import fanout
+
+    if args.only == "fanout":
+        return fanout.run(args)
+    return scenarios.run_all(args) or fanout.run(args)
 
 
 if __name__ == "__main__":

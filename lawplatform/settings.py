@@ -228,6 +228,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # Spreadsheet imports (roster, question bank): larger files, more rows or longer cells are refused
 # with the row named (common/spreadsheets.py).
@@ -291,6 +292,23 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xuefa@localhost")
+
+# Where the site is reached from outside: links in e-mails and group-robot messages.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Reminders: e-mail and the group robot wait for working hours (local hours, end exclusive); the
+# inbox does not. The robot is 企业微信 (REMINDERS_WEBHOOK_KIND=wecom) or 钉钉 (dingtalk, signed with
+# REMINDERS_WEBHOOK_SECRET when set); unset URL means no robot.
+REMINDERS_WORKING_HOURS = (
+    int(os.environ.get("REMINDERS_WORKING_HOURS_START", "8")),
+    int(os.environ.get("REMINDERS_WORKING_HOURS_END", "20")),
+)
+REMINDERS_WORKING_TIME_ZONE = os.environ.get("REMINDERS_WORKING_TIME_ZONE", "Asia/Shanghai")
+REMINDERS_WEBHOOK_KIND = os.environ.get("REMINDERS_WEBHOOK_KIND", "wecom")
+REMINDERS_WEBHOOK_URL = os.environ.get("REMINDERS_WEBHOOK_URL", "")
+REMINDERS_WEBHOOK_SECRET = os.environ.get("REMINDERS_WEBHOOK_SECRET", "")
+REMINDERS_WEBHOOK_PER_MINUTE = int(os.environ.get("REMINDERS_WEBHOOK_PER_MINUTE", "20"))
+REMINDERS_FAN_OUT_BATCH = int(os.environ.get("REMINDERS_FAN_OUT_BATCH", "5000"))
+REMINDERS_LEASE_SECONDS = int(os.environ.get("REMINDERS_LEASE_SECONDS", "120"))
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 

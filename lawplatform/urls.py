@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("courses.api.urls")),
     path("", include("reports.api.urls")),
     path("", include("credentials.api.urls")),
+    path("", include("reminders.api.urls")),
 ]
 
 handler400 = "lawplatform.views.bad_request"
@@ -39,6 +40,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("reports/", include("reports.urls")),
     path("", include("credentials.urls")),
+    path("reminders/", include("reminders.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

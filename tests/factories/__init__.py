@@ -4,4 +4,5 @@ from .courses import *  # noqa: F403
 from .credentials import *  # noqa: F403
 from .exams import *  # noqa: F403
 from .people import *  # noqa: F403
+from .reminders import *  # noqa: F403
 from .reports import *  # noqa: F403

@@ -23,7 +23,7 @@ def test_the_domain_sections_come_first_and_the_technical_ones_under_their_headi
     page = client.get("/admin/").content.decode()
 
     domain, technical = page.split('id="technical-heading"')
-    assert section_labels(domain) == ["people", "credentials", "reports", "exams", "courses"]
+    assert section_labels(domain) == ["people", "credentials", "reminders", "reports", "exams", "courses"]
     assert set(section_labels(technical)) == {
         "auditlog",
         "auth",

@@ -1,0 +1,249 @@
+"""Who still has to act, and when a rule's moment is: the one place that decides both.
+
+:func:`recipients` answers, for an occasion (saved or not), the people who would receive it *now*:
+the target's own audience (a session's eligible candidates by ``exams.eligibility``, a plan's
+departments, an activity's named attendees), narrowed by the rule's departments and enforcement
+filter and, for a nudge, by the caller's scope (``people.scope``), keeping only those who have not
+yet acted (not yet submitted; not yet passed with a retake left; behind on the plan). It is one
+QuerySet, so the fan-out can insert from it with one ``INSERT … SELECT`` and the send can ask it
+again for the people of a batch: whoever acted in between is skipped.
+
+:func:`anchor` is the target's own date a rule counts from, read at sweep time, so moving a session
+moves its reminders; :func:`window_end` is when an occasion is no longer worth sending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from courses.models import (
+    ActivityAttendance,
+    CourseCompletion,
+    PlanCourse,
+    StudyActivity,
+    StudyHoursEntry,
+    StudyPlan,
+)
+from exams.eligibility import eligible_users_q, session_department_paths
+from exams.models import Attempt, AttemptStatus, ExamSession
+from people.models import User
+from people.scope import subtree_q
+
+from . import messages
+from .models import Event
+
+# A plan's own date: the last day of its year, at this local time.
+PLAN_ANCHOR_TIME = time(9, 0)
+# An activity's own date: the day it is held, at this local time.
+ACTIVITY_ANCHOR_TIME = time(9, 0)
+
+
+def _local(day: date, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+def plan_anchor(plan: StudyPlan) -> datetime:
+    return _local(date(plan.year, 12, 31), PLAN_ANCHOR_TIME)
+
+
+def activity_anchor(activity: StudyActivity) -> datetime:
+    return _local(activity.held_on, ACTIVITY_ANCHOR_TIME)
+
+
+def anchor(
+    *,
+    event: str,
+    session: ExamSession | None = None,
+    plan: StudyPlan | None = None,
+    activity: StudyActivity | None = None,
+) -> datetime:
+    """The target's own date that ``event`` counts from (a failed attempt counts from its submission)."""
+    if event == Event.SESSION_OPENS:
+        assert session is not None
+        return session.opens_at
+    if event in (Event.SESSION_CLOSES, Event.SESSION_FAILED):
+        assert session is not None
+        return session.closes_at
+    if event == Event.PLAN_BEHIND:
+        assert plan is not None
+        return plan_anchor(plan)
+    if event == Event.ACTIVITY_DAY_BEFORE:
+        assert activity is not None
+        return activity_anchor(activity)
+    raise ValueError(event)
+
+
+def window_end(
+    *,
+    event: str,
+    session: ExamSession | None = None,
+    plan: StudyPlan | None = None,
+    activity: StudyActivity | None = None,
+) -> datetime:
+    """After this, an occasion that has not fired yet is not sent any more (nobody can act on it)."""
+    if event in (Event.SESSION_OPENS, Event.SESSION_CLOSES, Event.SESSION_FAILED):
+        assert session is not None
+        return session.closes_at
+    if event == Event.PLAN_BEHIND:
+        assert plan is not None
+        return plan_anchor(plan) + timedelta(days=1)
+    if event == Event.ACTIVITY_DAY_BEFORE:
+        assert activity is not None
+        return activity_anchor(activity) + timedelta(days=1)
+    raise ValueError(event)
+
+
+# ---------------------------------------------------------------- who still has to act
+
+
+def _not_submitted(session_id: int) -> Q:
+    return ~Q(
+        Exists(
+            Attempt.objects.filter(
+                session_id=session_id, candidate=OuterRef("pk"), status=AttemptStatus.SUBMITTED
+            )
+        )
+    )
+
+
+def _retake_left(session: ExamSession) -> Q:
+    """Not passed yet, no attempt in progress, and fewer attempts used than the exam allows."""
+    attempts = Attempt.objects.filter(session_id=session.pk, candidate=OuterRef("pk"))
+    used = attempts.order_by().values("candidate").annotate(n=Count("id")).values("n")
+    return (
+        ~Q(Exists(attempts.filter(passed=True)))
+        & ~Q(Exists(attempts.filter(status=AttemptStatus.IN_PROGRESS)))
+        & Q(LessThan(Coalesce(Subquery(used), Value(0)), session.exam.max_attempts))
+    )
+
+
+def _plan_audience(plan: StudyPlan) -> Q:
+    paths = [department.path for department in plan.departments.all()]
+    query = Q(is_active=True)
+    if paths:
+        query &= subtree_q(paths, field="department__path")
+    return query
+
+
+def _plan_behind(plan: StudyPlan) -> Q:
+    """A required course of the plan not completed, or fewer hours than the plan asks this year."""
+    missing_course = PlanCourse.objects.filter(plan_id=plan.pk, required=True).exclude(
+        Exists(CourseCompletion.objects.filter(user=OuterRef(OuterRef("pk")), course=OuterRef("course")))
+    )
+    hours = (
+        StudyHoursEntry.objects.filter(person=OuterRef("pk"), year=plan.year)
+        .order_by()
+        .values("person")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    query = Q(Exists(missing_course))
+    if plan.required_hours > 0:
+        query |= Q(LessThan(Coalesce(Subquery(hours), Value(Decimal("0"))), plan.required_hours))
+    return query
+
+
+def still_to_act_q(occasion: Any) -> Q:
+    """A filter over ``User`` for the people ``occasion`` is for who have not yet acted."""
+    event = occasion.event
+    if event in (Event.SESSION_OPENS, Event.SESSION_CLOSES, Event.SESSION_FAILED):
+        session = occasion.session
+        query = eligible_users_q(
+            department_paths=session_department_paths(session),
+            enforcement_officers_only=session.enforcement_officers_only,
+        )
+        if event == Event.SESSION_FAILED:
+            query &= _retake_left(session)
+        else:
+            query &= _not_submitted(session.pk)
+    elif event == Event.PLAN_BEHIND:
+        query = _plan_audience(occasion.plan) & _plan_behind(occasion.plan)
+    elif event == Event.ACTIVITY_DAY_BEFORE:
+        query = Q(is_active=True) & Q(
+            Exists(ActivityAttendance.objects.filter(activity_id=occasion.activity_id, person=OuterRef("pk")))
+        )
+    else:
+        raise ValueError(event)
+    if occasion.person_id:
+        query &= Q(pk=occasion.person_id)
+    if occasion.audience_paths:
+        query &= subtree_q(list(occasion.audience_paths), field="department__path")
+    if occasion.enforcement_officers_only:
+        query &= Q(is_enforcement_officer=True)
+    if occasion.scope_paths is not None:
+        query &= subtree_q(list(occasion.scope_paths), field="department__path")
+    return query
+
+
+def recipients(occasion: Any) -> QuerySet[User]:
+    """The people who would receive ``occasion`` now (see the module docstring)."""
+    return User.objects.filter(still_to_act_q(occasion))
+
+
+# ---------------------------------------------------------------- what the message says
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    title: str  # the session's, plan's or activity's name ({考试名称} and {课程名称} alike)
+    deadline: str
+    path: str  # where the reader goes, relative to the site
+
+
+def message_context(occasion: Any) -> MessageContext:
+    event = occasion.event
+    if event in (Event.SESSION_OPENS, Event.SESSION_CLOSES, Event.SESSION_FAILED):
+        session = occasion.session
+        return MessageContext(
+            title=session.title,
+            deadline=date_format(timezone.localtime(session.closes_at), "Y-m-d H:i"),
+            path=reverse("exams:my_exams") + f"#session-{session.pk}",
+        )
+    if event == Event.PLAN_BEHIND:
+        plan = occasion.plan
+        return MessageContext(
+            title=plan.title,
+            deadline=date_format(date(plan.year, 12, 31), "Y-m-d"),
+            path=reverse("courses:my_study"),
+        )
+    if event == Event.ACTIVITY_DAY_BEFORE:
+        activity = occasion.activity
+        return MessageContext(
+            title=activity.title,
+            deadline=date_format(activity.held_on, "Y-m-d"),
+            path=reverse("courses:my_study"),
+        )
+    raise ValueError(event)
+
+
+def placeholder_values(*, context: MessageContext, person: User, site_url: str) -> dict[str, str]:
+    return {
+        messages.NAME: person.display_name,
+        messages.EXAM_TITLE: context.title,
+        messages.COURSE_TITLE: context.title,
+        messages.DEADLINE: context.deadline,
+        messages.LINK: site_url.rstrip("/") + context.path,
+    }
+
+
+__all__ = [
+    "MessageContext",
+    "activity_anchor",
+    "anchor",
+    "message_context",
+    "placeholder_values",
+    "plan_anchor",
+    "recipients",
+    "still_to_act_q",
+    "window_end",
+]

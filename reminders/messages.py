@@ -1,0 +1,58 @@
+"""Message templates: the placeholders a reminder may use, checking a template, filling it in.
+
+A placeholder is written in braces, ``{姓名}``. The known ones are :data:`PLACEHOLDERS`; a template
+naming any other is refused when the rule is saved (:func:`template_check`), so a message never goes
+out with a hole in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
+
+from .errors import UnknownPlaceholder
+
+NAME = "姓名"
+EXAM_TITLE = "考试名称"
+COURSE_TITLE = "课程名称"
+DEADLINE = "截止时间"
+LINK = "链接"
+
+PLACEHOLDERS = (NAME, EXAM_TITLE, COURSE_TITLE, DEADLINE, LINK)
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def template_check(text: str, *, field: str) -> None:
+    """Raise :class:`UnknownPlaceholder` naming the first unknown placeholder (and ``field``)."""
+    for name in _PLACEHOLDER.findall(text):
+        if name not in PLACEHOLDERS:
+            raise UnknownPlaceholder(
+                _("未知的占位符 {%(name)s}；可用的占位符：%(known)s。")
+                % {"name": name, "known": "、".join("{" + known + "}" for known in PLACEHOLDERS)},
+                field=field,
+            )
+
+
+def render(text: str, values: Mapping[str, str]) -> str:
+    """Fill every known placeholder of ``text`` from ``values`` (one pass, so values are not re-read)."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def render_parts(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """``text`` filled in, as pieces: (the template's own text, False) and (a filled-in value, True),
+    so that a page can show which parts of a message come from the data."""
+    parts: list[tuple[str, bool]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        if match.group(1) not in values:
+            continue
+        if match.start() > position:
+            parts.append((text[position : match.start()], False))
+        parts.append((values[match.group(1)], True))
+        position = match.end()
+    if position < len(text):
+        parts.append((text[position:], False))
+    return parts

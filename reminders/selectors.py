@@ -1,0 +1,119 @@
+"""Reads of the reminders, already limited to what the asking user may see.
+
+A person sees only their own notifications; rules, previews, occasions and failures are for exam
+administrators (the views check the role, ``people.permissions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from people.models import User
+
+from . import audience
+from .messages import render, render_parts
+from .models import Delivery, DeliveryStatus, Notification, Occasion, ReminderRule, WebhookPost
+from .services.delivery import OCCASION_RELATED, occasion_for_rule, rule_due_at
+
+PREVIEW_PEOPLE = 50
+
+
+def notifications_for(*, person: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(person=person).order_by("-created_at", "-id")
+
+
+def unread_count(*, person: User) -> int:
+    return Notification.objects.filter(person=person, read_at__isnull=True).count()
+
+
+def rule_list(*, target: str | None = None) -> QuerySet[ReminderRule]:
+    rules = ReminderRule.objects.select_related("session", "plan", "activity").annotate(
+        sent=Count("occasions__deliveries", filter=Q(occasions__deliveries__status=DeliveryStatus.SENT)),
+        failed=Count("occasions__deliveries", filter=Q(occasions__deliveries__status=DeliveryStatus.FAILED)),
+    )
+    if target:
+        rules = rules.filter(target=target)
+    return rules.order_by("-id")
+
+
+def rule_get(*, rule_id: int) -> ReminderRule:
+    if not 0 < rule_id < 2**63:
+        raise Http404
+    return get_object_or_404(
+        ReminderRule.objects.select_related(*OCCASION_RELATED).prefetch_related("departments"), pk=rule_id
+    )
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    person: User
+    title: str
+    body: str
+    title_parts: list[tuple[str, bool]]  # (text, is a filled-in value): the page marks the values
+    body_parts: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Preview:
+    due_at: datetime | None
+    count: int
+    lines: list[PreviewLine]  # the first PREVIEW_PEOPLE, by name
+
+
+def occasion_preview(occasion: Occasion, *, limit: int = PREVIEW_PEOPLE) -> Preview:
+    """How many would receive ``occasion`` if it ran now, who (the first ``limit``) and what each reads."""
+    people = audience.recipients(occasion).select_related("department").order_by("name", "pk")
+    context = audience.message_context(occasion)
+    lines = []
+    for person in people[:limit]:
+        values = audience.placeholder_values(context=context, person=person, site_url=settings.SITE_URL)
+        lines.append(
+            PreviewLine(
+                person=person,
+                title=render(occasion.title, values),
+                body=render(occasion.body, values),
+                title_parts=render_parts(occasion.title, values),
+                body_parts=render_parts(occasion.body, values),
+            )
+        )
+    return Preview(due_at=occasion.due_at, count=people.count(), lines=lines)
+
+
+def rule_preview(*, rule: ReminderRule, now: datetime, limit: int = PREVIEW_PEOPLE) -> Preview:
+    """A rule's preview as if it fired now (a per-attempt rule: everyone it would reach now)."""
+    due = None if rule.event == "session_failed" else rule_due_at(rule)
+    occasion = occasion_for_rule(rule, key="", due_at=due or now, now=now)
+    preview = occasion_preview(occasion, limit=limit)
+    return Preview(due_at=due, count=preview.count, lines=preview.lines)
+
+
+def rule_occasions(*, rule: ReminderRule) -> list[Occasion]:
+    return list(
+        Occasion.objects.filter(rule=rule)
+        .annotate(
+            sent=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SENT)),
+            pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
+            skipped=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SKIPPED)),
+            failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
+        )
+        .order_by("-due_at", "-id")[:50]
+    )
+
+
+def failed_deliveries(*, limit: int = 100) -> QuerySet[Delivery]:
+    """Rows given up after the last retry, newest first: what an administrator must look at."""
+    return (
+        Delivery.objects.filter(status=DeliveryStatus.FAILED)
+        .select_related("occasion", "person")
+        .order_by("-id")[:limit]
+    )
+
+
+def failed_webhook_posts(*, limit: int = 20) -> QuerySet[WebhookPost]:
+    return WebhookPost.objects.filter(ok=False).order_by("-created_at", "-id")[:limit]

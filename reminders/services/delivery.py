@@ -1,0 +1,472 @@
+"""Delivery that cannot double or drop: the sweep, the fan-out batches and the send, all database-driven.
+
+The state lives in rows, never in queued messages, so any message may be lost (Redis restarted) or
+run twice (a sweep twice at once, a worker killed and its task redelivered) without effect:
+
+1. :func:`occasions_create_due` — every minute (beat), the rules whose moment has come and that have
+   no occasion yet get one; ``(rule, key)`` is unique and the insert ignores conflicts.
+2. :func:`occasions_plan` — an unplanned occasion is claimed with a compare-and-set on
+   ``planned_at`` and its recipients (:func:`reminders.audience.recipients`) cut into
+   :class:`FanOutBatch` ranges of ``REMINDERS_FAN_OUT_BATCH`` person ids, in one transaction.
+3. :func:`batches_claim` — batches not done and not enqueued within ``REMINDERS_LEASE_SECONDS``
+   are (re-)enqueued: a batch lost with Redis or with a killed worker is picked up again.
+4. :func:`batch_fan_out` — one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per channel inserts
+   the batch's delivery rows (unique per occasion, person, channel) and marks the batch done, in one
+   transaction: two runs of one batch insert each row once.
+5. :func:`deliveries_send` — pending rows of one occasion and channel, due now, are locked
+   (``SKIP LOCKED`` on PostgreSQL), the people re-checked (whoever acted since is marked skipped),
+   sent and marked sent with the time, chunk by chunk, each chunk one transaction. An inbox message
+   is written in the same transaction as its row's mark (and is unique per delivery): exactly once.
+   An e-mail or a robot post leaves before the commit; a worker killed between the two sends it
+   again when the row is picked up (at least once for the outside channels, never lost).
+
+A failing channel backs off exponentially (``RETRY_BASE_SECONDS`` × 2ⁿ) for that row only, and after
+``MAX_TRIES`` the row is ``failed`` with its error, listed for administrators; other channels and
+rows go on. E-mail and robot rows wait for working hours (``reminders.channels``); inbox rows do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from exams.models import Attempt, AttemptStatus
+from people.models import User
+
+from .. import audience, channels
+from ..messages import render
+from ..models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    FanOutBatch,
+    Notification,
+    Occasion,
+    ReminderRule,
+    Target,
+    WebhookPost,
+)
+
+MAX_TRIES = 5
+RETRY_BASE_SECONDS = 60
+INBOX_CHUNK = 2000
+EMAIL_CHUNK = 200
+# How many names one robot message lists.
+WEBHOOK_CHUNK = 50
+
+OCCASION_RELATED = ("session__exam", "plan", "activity")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0  # tries this run that failed (retried later, or given up)
+    waiting: bool = False  # rows left for later: outside working hours or the robot's rate limit
+
+
+# ---------------------------------------------------------------- 1. due occasions
+
+
+def rule_due_at(rule: ReminderRule, *, base: datetime | None = None) -> datetime:
+    """When ``rule`` fires: its fixed time, or its offset from the target's own date (or ``base``)."""
+    if rule.fixed_at is not None:
+        return rule.fixed_at
+    start = base or audience.anchor(
+        event=rule.event, session=rule.session, plan=rule.plan, activity=rule.activity
+    )
+    return start + timedelta(minutes=rule.offset_minutes)
+
+
+def occasion_for_rule(
+    rule: ReminderRule, *, key: str, due_at: datetime, now: datetime, person_id: int | None = None
+) -> Occasion:
+    """An unsaved occasion: the rule's snapshot (what it says, to whom, how) for one firing."""
+    return Occasion(
+        rule=rule,
+        key=key,
+        event=rule.event,
+        session=rule.session,
+        plan=rule.plan,
+        activity=rule.activity,
+        person_id=person_id,
+        audience_paths=sorted(department.path for department in rule.departments.all()),
+        enforcement_officers_only=rule.enforcement_officers_only,
+        channels=rule.channels,
+        title=rule.title,
+        body=rule.body,
+        due_at=due_at,
+        created_at=now,
+    )
+
+
+def _active_rules() -> Any:
+    return (
+        ReminderRule.objects.filter(is_active=True)
+        .exclude(target=Target.CREDENTIAL)
+        .select_related(*OCCASION_RELATED)
+        .prefetch_related("departments")
+    )
+
+
+def occasions_create_due(*, now: datetime) -> int:
+    """Record an occasion for each active rule whose moment has come (once); returns how many are new."""
+    fresh: list[Occasion] = []
+    once = (
+        _active_rules()
+        .exclude(event=Event.SESSION_FAILED)
+        .filter(~Exists(Occasion.objects.filter(rule=OuterRef("pk"), key="")))
+    )
+    for rule in once:
+        due = rule_due_at(rule)
+        end = audience.window_end(
+            event=rule.event, session=rule.session, plan=rule.plan, activity=rule.activity
+        )
+        if due <= now < end:
+            fresh.append(occasion_for_rule(rule, key="", due_at=due, now=now))
+    for rule in _active_rules().filter(
+        event=Event.SESSION_FAILED, session__opens_at__lte=now, session__closes_at__gt=now
+    ):
+        done = set(Occasion.objects.filter(rule=rule).values_list("key", flat=True))
+        failed = Attempt.objects.filter(
+            session_id=rule.session_id,
+            status=AttemptStatus.SUBMITTED,
+            passed=False,
+            submitted_at__lte=now - timedelta(minutes=rule.offset_minutes),
+        ).values_list("pk", "candidate_id", "submitted_at")
+        for attempt_id, candidate_id, submitted_at in failed:
+            key = f"attempt:{attempt_id}"
+            if key not in done:
+                due = rule_due_at(rule, base=submitted_at)
+                fresh.append(occasion_for_rule(rule, key=key, due_at=due, now=now, person_id=candidate_id))
+    created = Occasion.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(created)
+
+
+# ---------------------------------------------------------------- 2. planning the batches
+
+
+def occasion_plan(*, occasion_id: int, now: datetime) -> int:
+    """Cut one unplanned occasion's recipients into batches; 0 if another run planned it first."""
+    with transaction.atomic():
+        if not Occasion.objects.filter(pk=occasion_id, planned_at__isnull=True).update(planned_at=now):
+            return 0
+        occasion = Occasion.objects.select_related(*OCCASION_RELATED).get(pk=occasion_id)
+        ids = list(audience.recipients(occasion).order_by("pk").values_list("pk", flat=True))
+        size = max(1, int(settings.REMINDERS_FAN_OUT_BATCH))
+        batches = [
+            FanOutBatch(
+                occasion_id=occasion_id,
+                first_person_id=ids[start],
+                last_person_id=ids[min(start + size, len(ids)) - 1],
+            )
+            for start in range(0, len(ids), size)
+        ]
+        FanOutBatch.objects.bulk_create(batches, ignore_conflicts=True)
+        return len(batches)
+
+
+def occasions_plan(*, now: datetime) -> int:
+    planned = 0
+    for occasion_id in Occasion.objects.filter(planned_at__isnull=True).values_list("pk", flat=True):
+        planned += occasion_plan(occasion_id=occasion_id, now=now)
+    return planned
+
+
+# ---------------------------------------------------------------- 3. (re-)enqueueing
+
+
+def batches_claim(*, now: datetime) -> list[int]:
+    """The batches to enqueue now: not done, and never enqueued or not finished within the lease."""
+    stale = now - timedelta(seconds=int(settings.REMINDERS_LEASE_SECONDS))
+    waiting = Q(done_at__isnull=True) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+    ids = list(FanOutBatch.objects.filter(waiting).order_by("pk").values_list("pk", flat=True))
+    if ids:
+        FanOutBatch.objects.filter(waiting, pk__in=ids).update(enqueued_at=now)
+    return ids
+
+
+def sends_due(*, now: datetime) -> list[tuple[int, str]]:
+    """(occasion, channel) pairs with pending rows due now."""
+    rows = (
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_try_at__lte=now)
+        .order_by()
+        .values_list("occasion_id", "channel")
+        .distinct()
+    )
+    return sorted(set(rows))
+
+
+# ---------------------------------------------------------------- 4. fan-out
+
+
+def _first_try_at(channel: str, now: datetime) -> datetime:
+    return now if channel == Channel.INBOX else channels.next_working_time(now)
+
+
+def deliveries_insert(*, occasion: Occasion, first_person_id: int, last_person_id: int, now: datetime) -> int:
+    """``INSERT … SELECT`` the delivery rows of the recipients in an id range; conflicts are skipped."""
+    people = (
+        audience.recipients(occasion)
+        .filter(pk__gte=first_person_id, pk__lte=last_person_id)
+        .order_by()
+        .annotate(recipient_id=F("pk"))
+        .values_list("recipient_id", flat=True)
+    )
+    select_sql, select_params = people.query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    inserted = 0
+    with connection.cursor() as cursor:
+        for channel in occasion.channels:
+            cursor.execute(
+                f"INSERT INTO {table} "
+                "(occasion_id, person_id, channel, status, created_at, next_try_at, tries, error) "
+                f"SELECT %s, recipient.recipient_id, %s, %s, %s, %s, 0, '' FROM ({select_sql}) recipient "
+                "WHERE true ON CONFLICT DO NOTHING",
+                [
+                    occasion.pk,
+                    channel,
+                    DeliveryStatus.PENDING,
+                    adapt(now),
+                    adapt(_first_try_at(channel, now)),
+                    *select_params,
+                ],
+            )
+            inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def batch_fan_out(*, batch_id: int, now: datetime) -> list[tuple[int, str]]:
+    """Insert one batch's delivery rows and mark it done; returns the (occasion, channel) pairs to send."""
+    with transaction.atomic():
+        batch = FanOutBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.done_at is not None:
+            return []
+        occasion = Occasion.objects.select_related(*OCCASION_RELATED).get(pk=batch.occasion_id)
+        deliveries_insert(
+            occasion=occasion,
+            first_person_id=batch.first_person_id,
+            last_person_id=batch.last_person_id,
+            now=now,
+        )
+        batch.done_at = now
+        batch.save(update_fields=["done_at"])
+    return [(occasion.pk, channel) for channel in occasion.channels]
+
+
+# ---------------------------------------------------------------- 5. sending
+
+
+def _pending(occasion_id: int, channel: str, now: datetime, limit: int) -> list[Delivery]:
+    return list(
+        Delivery.objects.select_for_update(skip_locked=True)
+        .filter(occasion_id=occasion_id, channel=channel, status=DeliveryStatus.PENDING, next_try_at__lte=now)
+        .order_by("pk")[:limit]
+    )
+
+
+def _skip(rows: list[Delivery], reason: str) -> None:
+    if rows:
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=DeliveryStatus.SKIPPED, error=reason
+        )
+
+
+def _mark_sent(rows: list[Delivery], now: datetime) -> None:
+    if rows:
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=DeliveryStatus.SENT, sent_at=now, error=""
+        )
+
+
+def backoff_delay(tries: int) -> timedelta:
+    """How long after its ``tries``-th failure a row is tried again."""
+    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (tries - 1))
+
+
+def _mark_failed(rows: list[Delivery], error: str, now: datetime) -> None:
+    for row in rows:
+        row.tries += 1
+        row.error = error[:2000]
+        if row.tries >= MAX_TRIES:
+            row.status = DeliveryStatus.FAILED
+        else:
+            row.next_try_at = now + backoff_delay(row.tries)
+    Delivery.objects.bulk_update(rows, ["tries", "error", "status", "next_try_at"])
+
+
+def _split(
+    occasion: Occasion, rows: list[Delivery], now: datetime
+) -> tuple[list[tuple[Delivery, User]], list[Delivery]]:
+    """The rows whose person still has to act (with the person), and the rows to skip."""
+    end = audience.window_end(
+        event=occasion.event, session=occasion.session, plan=occasion.plan, activity=occasion.activity
+    )
+    if now >= end:
+        return [], rows
+    people = {
+        person.pk: person
+        for person in audience.recipients(occasion).filter(pk__in=[row.person_id for row in rows])
+    }
+    keep = [(row, people[row.person_id]) for row in rows if row.person_id in people]
+    skip = [row for row in rows if row.person_id not in people]
+    return keep, skip
+
+
+def _texts(occasion: Occasion, person: User, context: audience.MessageContext) -> tuple[str, str]:
+    values = audience.placeholder_values(context=context, person=person, site_url=settings.SITE_URL)
+    return render(occasion.title, values), render(occasion.body, values)
+
+
+def deliveries_send(*, occasion_id: int, channel: str, now: datetime) -> SendResult:
+    """Send the pending rows of one occasion and channel that are due at ``now``, chunk by chunk."""
+    occasion = Occasion.objects.select_related(*OCCASION_RELATED).filter(pk=occasion_id).first()
+    if occasion is None:
+        return SendResult()
+    context = audience.message_context(occasion)
+    if channel != Channel.INBOX and not channels.in_working_hours(now):
+        Delivery.objects.filter(
+            occasion_id=occasion_id, channel=channel, status=DeliveryStatus.PENDING, next_try_at__lte=now
+        ).update(next_try_at=channels.next_working_time(now))
+        return SendResult(waiting=True)
+    senders: dict[str, Any] = {
+        Channel.INBOX: _send_inbox,
+        Channel.EMAIL: _send_email,
+        Channel.WEBHOOK: _send_webhook,
+    }
+    sender = senders[channel]
+    total = SendResult()
+    while True:
+        result, more = sender(occasion, context, now)
+        total = SendResult(
+            sent=total.sent + result.sent,
+            skipped=total.skipped + result.skipped,
+            failed=total.failed + result.failed,
+            waiting=result.waiting,
+        )
+        if not more or result.waiting:
+            return total
+
+
+def _send_inbox(
+    occasion: Occasion, context: audience.MessageContext, now: datetime
+) -> tuple[SendResult, bool]:
+    with transaction.atomic():
+        rows = _pending(occasion.pk, Channel.INBOX, now, INBOX_CHUNK)
+        keep, skip = _split(occasion, rows, now)
+        _skip(skip, _("已无需提醒"))
+        notifications = []
+        for row, person in keep:
+            title, body = _texts(occasion, person, context)
+            notifications.append(
+                Notification(
+                    person=person, delivery=row, title=title, body=body, url=context.path, created_at=now
+                )
+            )
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        _mark_sent([row for row, _person in keep], now)
+    return SendResult(sent=len(keep), skipped=len(skip)), len(rows) == INBOX_CHUNK
+
+
+def _send_email(
+    occasion: Occasion, context: audience.MessageContext, now: datetime
+) -> tuple[SendResult, bool]:
+    with transaction.atomic():
+        rows = _pending(occasion.pk, Channel.EMAIL, now, EMAIL_CHUNK)
+        keep, skip = _split(occasion, rows, now)
+        _skip(skip, _("已无需提醒"))
+        no_address = [row for row, person in keep if not person.email]
+        _skip(no_address, _("没有电子邮箱"))
+        sent: list[Delivery] = []
+        failed = 0
+        backend = get_connection()
+        try:
+            backend.open()
+            for row, person in keep:
+                if not person.email:
+                    continue
+                title, body = _texts(occasion, person, context)
+                message = channels.email_message(
+                    to=person.email,
+                    subject=title,
+                    body=body,
+                    url=settings.SITE_URL.rstrip("/") + context.path,
+                )
+                try:
+                    channels.email_send(message, connection=backend)
+                except channels.ChannelError as error:
+                    _mark_failed([row], str(error), now)
+                    failed += 1
+                else:
+                    sent.append(row)
+        finally:
+            backend.close()
+        _mark_sent(sent, now)
+    return SendResult(sent=len(sent), skipped=len(skip) + len(no_address), failed=failed), len(
+        rows
+    ) == EMAIL_CHUNK
+
+
+def webhook_wait(now: datetime) -> datetime | None:
+    """When the robot may post again, or None if it may now (at most the per-minute limit in 60 s)."""
+    limit = int(settings.REMINDERS_WEBHOOK_PER_MINUTE)
+    recent = list(
+        WebhookPost.objects.filter(created_at__gt=now - timedelta(minutes=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return None
+    return recent[-1] + timedelta(minutes=1)
+
+
+def webhook_text(occasion: Occasion, people: list[User], context: audience.MessageContext) -> tuple[str, str]:
+    """The robot's message for several people: ``{姓名}`` becomes their names."""
+    values = audience.placeholder_values(context=context, person=people[0], site_url=settings.SITE_URL)
+    values["姓名"] = "、".join(person.display_name for person in people)
+    title = render(occasion.title, values)
+    link = settings.SITE_URL.rstrip("/") + context.path
+    text = f"### {title}\n\n{render(occasion.body, values)}\n\n[{_('查看详情')}]({link})"
+    return title, text
+
+
+def _send_webhook(
+    occasion: Occasion, context: audience.MessageContext, now: datetime
+) -> tuple[SendResult, bool]:
+    with transaction.atomic():
+        rows = _pending(occasion.pk, Channel.WEBHOOK, now, WEBHOOK_CHUNK)
+        if not rows:
+            return SendResult(), False
+        if not channels.webhook_configured():
+            _mark_failed(rows, _("未配置群机器人地址（REMINDERS_WEBHOOK_URL）"), now)
+            return SendResult(failed=len(rows)), len(rows) == WEBHOOK_CHUNK
+        keep, skip = _split(occasion, rows, now)
+        _skip(skip, _("已无需提醒"))
+        if not keep:
+            return SendResult(skipped=len(skip)), len(rows) == WEBHOOK_CHUNK
+        wait_until = webhook_wait(now)
+        if wait_until is not None:
+            Delivery.objects.filter(pk__in=[row.pk for row, _person in keep]).update(next_try_at=wait_until)
+            return SendResult(skipped=len(skip), waiting=True), False
+        title, text = webhook_text(occasion, [person for _row, person in keep], context)
+        sending = [row for row, _person in keep]
+        try:
+            channels.webhook_post(channels.webhook_payload(title=title, text=text))
+        except channels.ChannelError as error:
+            WebhookPost.objects.create(
+                occasion=occasion, created_at=now, recipients=len(sending), ok=False, error=str(error)[:2000]
+            )
+            _mark_failed(sending, str(error), now)
+            return SendResult(skipped=len(skip), failed=len(sending)), False
+        WebhookPost.objects.create(occasion=occasion, created_at=now, recipients=len(sending), ok=True)
+        _mark_sent(sending, now)
+    return SendResult(sent=len(sending), skipped=len(skip)), len(rows) == WEBHOOK_CHUNK
