@@ -40,6 +40,14 @@ class ExamForm(forms.Form):
     listed_in_practice = forms.BooleanField(
         label=gettext_lazy("出现在练习列表中（练习卷）"), required=False, initial=True
     )
+    validity_years = forms.IntegerField(
+        label=gettext_lazy("执法资格有效期（年）"), min_value=1, max_value=20, initial=3, required=False
+    )
+
+    def clean_validity_years(self) -> int:
+        """Left empty, an exam keeps the default of three years."""
+        value = self.cleaned_data.get("validity_years")
+        return 3 if value is None else int(value)
 
 
 class RuleForm(forms.Form):

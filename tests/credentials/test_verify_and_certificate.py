@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from credentials import services
 from credentials.views import VerifyThrottle
 from tests.factories import AdminFactory, CredentialFactory, DepartmentFactory, UserFactory
-from tests.factories.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +125,7 @@ def test_verification_is_rate_limited_per_client_address(credential, monkeypatch
 
 def test_the_certificate_pdf_embeds_the_chinese_text_and_the_number(credential):
     client = Client()
-    client.login(username="zhangwei_login", password=PASSWORD)
+    client.force_login(credential.holder)
 
     response = client.get(f"/credentials/{credential.pk}/certificate.pdf")
 
@@ -146,7 +145,7 @@ def test_the_certificate_pdf_embeds_the_chinese_text_and_the_number(credential):
 
 def test_the_certificate_page_is_a4_and_its_qr_code_opens_the_verification_page(credential):
     client = Client()
-    client.login(username="zhangwei_login", password=PASSWORD)
+    client.force_login(credential.holder)
 
     html = client.get(f"/credentials/{credential.pk}/certificate/").content.decode()
 

@@ -109,6 +109,7 @@ def admin_form_data(exam: Exam, **changes: str) -> dict[str, str]:
         "review_policy": exam.review_policy,
         "shuffle_options": "on",
         "listed_in_practice": "on",
+        "validity_years": str(exam.validity_years),
         "rules-TOTAL_FORMS": str(len(rules)),
         "rules-INITIAL_FORMS": str(len(rules)),
         "rules-MIN_NUM_FORMS": "1",
