@@ -13,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError, ValidationFailed
 from common.params import ascii_int
+from common.qr import qr_svg
 from people.models import User
 from people.permissions import admin_required
 from people.scope import is_exam_admin, is_leader
@@ -279,6 +281,7 @@ def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         "sign_in": sign_in,
         "activity": sign_in.activity,
         "url": url,
+        "qr": mark_safe(qr_svg(url, scale=8)),
         "expired": sign_in.expires_at <= timezone.now(),
         "attendee_count": sign_in.activity.attendance.count(),
     }

@@ -6,7 +6,7 @@ Chinese text is real text a reader can select, search and extract. The font come
 outlines, while Debian's Noto CJK is CFF), so ``pip install`` alone is enough on a fresh machine.
 ``CREDENTIAL_PDF_FONT`` may name another TrueType font file.
 
-The QR code (segno) encodes the absolute URL of the public verification page.
+The QR code (``common.qr``) encodes the absolute URL of the public verification page.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-import segno
 from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+from common.qr import qr_png
 
 from .models import Credential, CredentialStatus
 
@@ -33,17 +34,6 @@ def font_path() -> Path:
     if configured:
         return Path(configured)
     return Path(str(files("justmytype_intl_cjk") / "fonts" / "ofl" / "notosanssc" / "NotoSansSC[wght].ttf"))
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an inline SVG element (for the HTML certificate)."""
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
-
-
-def qr_png(url: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
-    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

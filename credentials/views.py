@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.throttling import SimpleRateThrottle
 
 from common.errors import DomainError
+from common.qr import qr_svg
 from people.models import Department, User
 from people.permissions import admin_required
 from people.scope import is_exam_admin, is_leader, visible_departments
@@ -98,7 +99,7 @@ def certificate_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "credential": credential,
             "text": certificate.certificate_text(credential),
-            "qr": certificate.qr_svg(url),
+            "qr": qr_svg(url),
             "verify_url": url,
         },
     )

@@ -3,6 +3,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import segno
 import time_machine
 from django.contrib.admin import site as admin_site
 from django.urls import reverse
@@ -175,6 +176,12 @@ def test_qr_sign_in_page_records_the_staff_member_once(client):
     sheet = client.get(opened["Location"]).content.decode()
     assert f'<p class="sign-in-code" id="sign-in-code">{sign_in.code}</p>' in sheet
     assert f"http://testserver/courses/sign-in/{sign_in.token}/" in sheet
+    # The QR code on the screen is the code of exactly that link.
+    qr = segno.make(f"http://testserver/courses/sign-in/{sign_in.token}/", error="m")
+    assert (
+        qr.svg_inline(scale=8, border=2, title=f"http://testserver/courses/sign-in/{sign_in.token}/") in sheet
+    )
+    assert '<figure class="sign-in-qr" id="sign-in-qr"><svg' in sheet
 
     logged_in(client, person)
     url = reverse("courses:sign_in", args=[sign_in.token])
