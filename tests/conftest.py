@@ -74,6 +74,20 @@ def celery_test_queue() -> str:
 
 
 @pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts in the site's default language (Chinese).
+
+    A page served in English leaves English active in the thread that served it; without this, a
+    later test on the same worker that calls a service directly would read its messages in English.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache(redis_server: str) -> None:
     """Every test starts with an empty cache, so cached state never leaks from one test to the next.
 

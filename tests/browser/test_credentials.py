@@ -8,6 +8,7 @@ import re
 import time
 from datetime import timedelta
 
+import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -21,6 +22,8 @@ from people import demo as people_demo
 from people.demo import DEMO_PASSWORD
 
 from .conftest import login
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def answer_everything_right(page, attempt: Attempt) -> None:  # type: ignore[no-untyped-def]
