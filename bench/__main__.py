@@ -4,7 +4,7 @@
     make bench BENCH_ARGS="--candidates 500"     # a smaller run
     make bench BENCH_ARGS="--only reports"       # the participation report alone
     make bench BENCH_ARGS="--only logins"        # the exam-morning logins alone (bench/logins.py)
-    make bench BENCH_ARGS="--only fanout"        # the reminder fan-out alone
+    make bench BENCH_ARGS="--only fanout"        # the reminder fan-out alone (bench/fanout.py)
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/xuefa_bench, dropped and
 created anew; give each person running benches their own name) and a Redis of its own on a free
@@ -31,14 +31,15 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--only", choices=["exam", "reports", "logins"], help="run one group of scenarios")
+    parser.add_argument(
+        "--only", choices=["exam", "reports", "logins", "fanout"], help="run one group of scenarios"
+    )
     parser.add_argument("--report-staff", type=int, default=100_000, help="staff in the participation report")
     parser.add_argument(
         "--logins", type=int, default=2000, help="different staff logging in from one address"
     )
     parser.add_argument("--login-connections", type=int, default=16)
     parser.add_argument("--recipients", type=int, default=100_000, help="reminder fan-out recipients")
-    parser.add_argument("--only", choices=["fanout"], help="run one scenario alone")
     args = parser.parse_args()
 
     from lawplatform import embedded_redis
@@ -71,18 +72,15 @@ def main() -> int:
             from bench import logins
 
             status |= logins.run(args)
+        if args.only in (None, "fanout"):
+            from bench import fanout
+
+            status |= fanout.run(args)
         return status
     finally:
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait(timeout=30)
-        status |= reports.run(args)
-    return status
-    from bench import fanout
-
-    if args.only == "fanout":
-        return fanout.run(args)
-    return scenarios.run_all(args) or fanout.run(args)
 
 
 if __name__ == "__main__":
