@@ -6,11 +6,14 @@ that question. Every path that shows keys, or draws a paper that would show them
 
 - practice and course quizzes (practice exams) draw only from questions that are not live for the
   candidate (``services.attempts``);
-- the review of any attempt (page and API) withholds the key, explanation, law reference and the
-  item's correctness of every item whose question is live for the candidate *now* — a session may
-  be scheduled after a practice attempt was drawn (``selectors.attempt_review``);
-- the 错题本 (page and API) leaves live questions out altogether, since being listed there says
-  the answer was wrong (``selectors.mistakes_for_user``).
+- the review of any attempt (page and API) whose paper holds a question live for the candidate
+  *now* (a session may be scheduled after a practice attempt was drawn) withholds the key,
+  explanation, law reference and correctness of *every* item, not only the live ones: the
+  attempt's score is shown on its result page, and the score less the results of the items shown
+  would give the live items' results — with one live true/false item, its key
+  (``selectors.attempt_review``);
+- the 错题本 (page and API) leaves such attempts out altogether, for the same reason and since being
+  listed there says the answer was wrong (``selectors.mistakes_for_user``).
 
 A formal session is one the person *may still sit* when
 

@@ -420,13 +420,15 @@ def review_allowed_q(*, now: datetime, candidate: User, prefix: str = "") -> Q:
 
 
 def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
-    """Each item with the candidate's keys, the correct keys, explanation and law reference; an item
-    whose question is live for the candidate (``exams.live``) is withheld. Three queries, whatever
-    the paper's size, once the candidate's department path is known."""
+    """Each item with the candidate's keys, the correct keys, explanation and law reference.
+
+    When any item's question is live for the candidate (``exams.live``), every item is withheld
+    (the candidate's own keys only): the attempt's score is shown elsewhere, and the score less the
+    items shown would give the withheld items' results. Three queries, whatever the paper's size,
+    once the candidate's department path is known."""
     review_state(attempt=attempt, now=now)
     live = live_pool_keys(user=attempt.candidate, now=now)
-    items = []
-    for row in item_rows(
+    rows = item_rows(
         attempt,
         "correct",
         "earned",
@@ -435,9 +437,15 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> list[ReviewItem]:
         "category",
         "question__kind",
         "question__category",
-    ):
+    )
+    live_items = [
+        is_live(live, kind=row.pop("question__kind"), category=row.pop("question__category")) for row in rows
+    ]
+    withheld = any(live_items)
+    items = []
+    for row in rows:
         keys, correct = row.pop("keys"), row.pop("correct")
-        if is_live(live, kind=row.pop("question__kind"), category=row.pop("question__category")):
+        if withheld:
             row.update(earned=None, explanation="", law_reference="")
             items.append(ReviewItem(**row, your_keys=keys, correct_keys=[], is_correct=None, withheld=True))
             continue
@@ -450,16 +458,21 @@ def mistakes_for_user(*, user: User, now: datetime, category: str | None = None)
     """The user's 错题本: each question answered wrongly (or left blank) in a submitted attempt whose
     review policy allows it now, once, with the latest wrong answer and how many times it was wrong.
 
-    A question live for the user (``exams.live``) is left out: its being listed would say the
-    answer was wrong. Two queries once the user's department path is known.
+    An attempt whose paper holds a question live for the user (``exams.live``) is left out
+    altogether, as its review withholds every item (``attempt_review``): a live question's being
+    listed would say its answer was wrong, and the other items' results with the attempt's score
+    would give the live ones'. Two queries once the user's department path is known.
     """
     live = live_pool_keys(user=user, now=now)
+    holding_live = AttemptItem.objects.filter(
+        live_question_q(live, prefix="question__"), attempt__candidate=user
+    ).values("attempt_id")
     query = (
         AttemptItem.objects.filter(
             review_allowed_q(now=now, candidate=user, prefix="attempt__"), attempt__candidate=user
         )
         .filter(Q(earned__isnull=True) | Q(earned__lt=F("points")))
-        .exclude(live_question_q(live, prefix="question__"))
+        .exclude(attempt_id__in=holding_live)
     )
     if category:
         query = query.filter(category=category)

@@ -345,7 +345,7 @@ class ReviewItemSerializer(serializers.Serializer):
     category = serializers.CharField()
     withheld = serializers.BooleanField(
         help_text=_(
-            "该题仍可能出现在您尚可参加的正式考试中：正确答案、解析、法条依据和对错均不显示"
+            "本卷有题目仍可能出现在您尚可参加的正式考试中：本卷每一题的正确答案、解析、法条依据和对错均不显示"
             "（correct_keys 为空，earned、is_correct 为 null）。"
         )
     )

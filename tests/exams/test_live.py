@@ -163,6 +163,63 @@ def test_review_and_mistakes_withhold_what_a_session_scheduled_after_the_practic
     assert len(client.get("/api/v1/mistakes/").json()) == 2
 
 
+def test_one_live_item_withholds_the_whole_review_as_the_score_less_the_rest_would_give_it(bank, travel):
+    # given a practice attempt of one 民法典 single question and one 宪法 true/false question, both
+    # answered wrongly (score 0), reviewed freely
+    practice = ExamFactory(
+        kind="practice",
+        review_policy="after_submit",
+        rules=[
+            RuleIn(kind=QuestionKind.SINGLE, category=LawArea.CIVIL_CODE, count=1, points=5),
+            RuleIn(kind=QuestionKind.JUDGE, count=1, points=5),
+        ],
+    )
+    client = token_client(UserFactory())
+    body = client.post("/api/v1/practice/", {"exam": practice.id}, format="json").json()
+    wrong = [
+        {"item": item["id"], "keys": ["A"] if item["kind"] == QuestionKind.SINGLE else ["F"]}
+        for item in body["items"]
+    ]
+    client.put(f"/api/v1/attempts/{body['id']}/answers/", {"answers": wrong}, format="json")
+    client.post(f"/api/v1/attempts/{body['id']}/submit/")
+    assert [
+        item["is_correct"] for item in client.get(f"/api/v1/attempts/{body['id']}/review/").json()["items"]
+    ] == [
+        False,
+        False,
+    ]
+    assert len(client.get("/api/v1/mistakes/").json()) == 2
+
+    # when an annual session of true/false questions only is scheduled: the judge item is live,
+    # the 民法典 item is not
+    formal_session(
+        opens=timedelta(days=7),
+        closes=timedelta(days=8),
+        rules=[RuleIn(kind="judge", count=1, points=1)],
+        pass_score=1,
+    )
+
+    # then the score is still the attempt's (0), so showing the 民法典 item's result (0 of 5) would
+    # say the judge item earned 0 and its key is T: the review withholds both items and the
+    # 错题本 leaves the whole attempt out, on the API and the pages
+    assert client.get(f"/api/v1/attempts/{body['id']}/").json()["score"] == 0
+    review = client.get(f"/api/v1/attempts/{body['id']}/review/").json()
+    assert [
+        (item["withheld"], item["earned"], item["is_correct"], item["correct_keys"], item["explanation"])
+        for item in review["items"]
+    ] == [(True, None, None, [], "")] * 2
+    assert [item["your_keys"] for item in review["items"]] == [answer["keys"] for answer in wrong]
+    assert client.get("/api/v1/mistakes/").json() == []
+    client.force_login(Attempt.objects.get(pk=body["id"]).candidate)
+    page = client.get(f"/exams/attempts/{body['id']}/review/").content.decode()
+    assert page.count("暂不公布") == 2
+    assert "答错" not in page and "0/5 分" not in page
+    assert "本卷有题目仍可能出现在您尚未参加完的正式考试中" in page
+    civil_secrets = secrets_of({question.id for question in bank["civil"]})
+    mistakes_page = client.get("/exams/mistakes/").content.decode()
+    assert not any(secret in page or secret in mistakes_page for secret in civil_secrets)
+
+
 def test_after_close_keys_stay_in_while_a_make_up_session_of_the_exam_is_open_for_the_person(bank, travel):
     # given session A of an after_close exam, sat and closed, and a 补考 B of the same exam still to come
     exam = ExamFactory(review_policy="after_close", max_attempts=1)
