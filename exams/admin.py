@@ -172,10 +172,14 @@ class QuestionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("导入试题"),
+            "intro": _(
+                "按题型和题干新增或更新试题；重复导入同一文件不会产生变化。任何一行有错时不导入任何数据。"
+            ),
+            "template_url": reverse("admin:exams_question_template", args=["xlsx"]),
             "errors": errors,
             "detail": detail,
         }
-        return TemplateResponse(request, "admin/exams/question/import.html", context)
+        return TemplateResponse(request, "admin/import.html", context)
 
 
 class RecordAdmin(admin.ModelAdmin):

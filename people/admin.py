@@ -227,10 +227,12 @@ class RosterImportAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("导入花名册"),
+            "intro": _("按工号新增或更新人员；单位按“局/处/科”路径自动创建。任何一行有错时不导入任何数据。"),
+            "template_url": reverse("admin:people_rosterimport_template", args=["xlsx"]),
             "errors": errors,
             "detail": detail,
         }
-        return TemplateResponse(request, "admin/people/rosterimport/upload.html", context)
+        return TemplateResponse(request, "admin/import.html", context)
 
 
 def _staff_column(field):  # type: ignore[no-untyped-def]
