@@ -232,4 +232,5 @@ def test_the_import_page_speaks_english_to_who_chose_it(admin_client):
     page = admin_client.get(reverse("admin:exams_question_import")).content.decode()
 
     assert "importing the same file again changes nothing" in page
+    assert f'<a href="{reverse("admin:exams_question_template", args=["xlsx"])}">' in page
     assert "重复导入同一文件不会产生变化" not in page

@@ -157,7 +157,10 @@ def test_the_admin_roster_upload_page_is_for_exam_administrators_only():
     assert browser.get("/admin/people/rosterimport/template/csv/").status_code == 403
     admin = AdminFactory(is_staff=True)
     browser.force_login(admin)
-    assert browser.get("/admin/people/rosterimport/upload/").status_code == 200
+    page = browser.get("/admin/people/rosterimport/upload/")
+    assert page.status_code == 200
+    assert '<a href="/admin/people/rosterimport/template/xlsx/">下载模板</a>' in page.content.decode()
+    assert "按工号新增或更新人员" in page.content.decode()
 
 
 def test_a_person_is_never_deleted_their_study_records_are_protected():
