@@ -19,18 +19,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from courses.models import StudyHoursEntry
 from exams.models import Attempt, AttemptStatus, ExamKind, ExamSession
-from people.models import Department, User
+from people.models import PATH_STEP, Department, User
 from people.scope import is_exam_admin, led_paths, subtree_q
 
-from .models import AnnualReview, Credential, CredentialStatus, ReviewResult, ReviewStanding
+from .models import AnnualReview, Credential, CredentialStatus, ReviewHours, ReviewResult, ReviewStanding
 
 
 def today() -> date:
@@ -264,4 +268,47 @@ def review_results(*, review: AnnualReview, user: User | AnonymousUser) -> Query
         ReviewResult.objects.filter(review=review, credential__in=visible_credentials(user).values("pk"))
         .select_related("credential", "credential__holder", "credential__holder__department")
         .order_by("passed", "credential__number")
+    )
+
+
+def default_review_hours() -> Decimal:
+    """The training hours a year's review requires where the bureau sets none (``CREDENTIAL_REVIEW_HOURS``)."""
+    return Decimal(str(getattr(settings, "CREDENTIAL_REVIEW_HOURS", 40)))
+
+
+def review_covered(*, year: int) -> QuerySet[Credential]:
+    """The credentials the review of ``year`` covers: current (not superseded), valid or suspended, granted
+    before the year began (a credential granted during the year is its holder's training of that year)."""
+    return Credential.objects.filter(
+        status__in=[CredentialStatus.VALID, CredentialStatus.SUSPENDED],
+        superseded_by__isnull=True,
+        valid_from__lt=date(year, 1, 1),
+    )
+
+
+def hours_short_credentials(*, year: int) -> QuerySet[Credential]:
+    """The *valid* credentials the review of ``year`` covers whose holder has, so far, fewer hours in
+    ``year`` than the holder's bureau requires (``ReviewHours``, else :func:`default_review_hours`):
+    the holders to remind before the review date. One statement; annotated ``earned_hours`` and
+    ``required_hours``."""
+    hours = (
+        StudyHoursEntry.objects.filter(person=OuterRef("holder"), year=year)
+        .order_by()
+        .values("person")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    bureau_path = Substr(OuterRef("holder__department__path"), 1, PATH_STEP + 1)
+    bureau_hours = ReviewHours.objects.filter(bureau__path=bureau_path).values("required_hours")[:1]
+    decimal = DecimalField(max_digits=9, decimal_places=1)
+    return (
+        review_covered(year=year)
+        .filter(status=CredentialStatus.VALID)
+        .annotate(
+            earned_hours=Coalesce(Subquery(hours), Value(Decimal(0)), output_field=decimal),
+            required_hours=Coalesce(
+                Subquery(bureau_hours), Value(default_review_hours()), output_field=decimal
+            ),
+        )
+        .filter(earned_hours__lt=F("required_hours"))
     )

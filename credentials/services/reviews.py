@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -34,16 +33,12 @@ from ..models import (
     AnnualReview,
     Credential,
     CredentialAction,
-    CredentialStatus,
     ReviewHours,
     ReviewResult,
     ReviewStanding,
 )
+from ..selectors import default_review_hours, review_covered
 from .events import record, snapshot
-
-
-def default_review_hours() -> Decimal:
-    return Decimal(str(getattr(settings, "CREDENTIAL_REVIEW_HOURS", 40)))
 
 
 @dataclass(frozen=True)
@@ -81,14 +76,9 @@ def review_run(*, review_id: int, now: datetime, actor: User | None = None) -> R
     """Run (or run again) one year's review; see the module docstring."""
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review_id)
-        year_start = date(review.year, 1, 1)
         credentials = list(
-            Credential.objects.select_for_update(of=("self",))
-            .filter(
-                status__in=[CredentialStatus.VALID, CredentialStatus.SUSPENDED],
-                superseded_by__isnull=True,
-                valid_from__lt=year_start,
-            )
+            review_covered(year=review.year)
+            .select_for_update(of=("self",))
             .select_related("holder__department")
             .order_by("pk")
         )
