@@ -4,12 +4,22 @@
 the target's own audience (a session's eligible candidates by ``exams.eligibility``, a plan's
 departments, an activity's named attendees), narrowed by the rule's departments and enforcement
 filter and, for a nudge, by the caller's scope (``people.scope``), keeping only those who have not
-yet acted (not yet submitted; not yet passed with a retake left; behind on the plan). It is one
+yet acted (not yet submitted; not yet passed with a retake left; behind on the plan; a credential
+still valid, current and unchanged, or still short of the year's training hours). It is one
 QuerySet, so the fan-out can insert from it with one ``INSERT … SELECT`` and the send can ask it
 again for the people of a batch: whoever acted in between is skipped.
 
 :func:`anchor` is the target's own date a rule counts from, read at sweep time, so moving a session
 moves its reminders; :func:`window_end` is when an occasion is no longer worth sending.
+
+Credential rules have no target row: they fire per credential (the occasion's ``subject_id``, its
+holder the ``person``, its ``key`` from :func:`credential_key`). :func:`credentials_due` finds, at
+sweep time, the credentials whose moment has come and whose holder still has to act
+(``credentials.selectors``): a current valid credential ending within the rule's days (its own
+``valid_until`` is the date, so renewing or extending it moves or cancels the reminder; the date is
+in the key, so an extended credential is reminded again before its new end), or a current valid
+credential whose holder's hours of the year are short before that year's review date
+(``AnnualReview.review_on``, a review not yet run).
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ from courses.models import (
     StudyHoursEntry,
     StudyPlan,
 )
+from credentials.models import AnnualReview, Credential, CredentialStatus
+from credentials.selectors import credentials_expiring, hours_short_credentials
 from exams.eligibility import eligible_users_q, session_department_paths
 from exams.models import Attempt, AttemptStatus, ExamSession
 from people.models import User
@@ -46,6 +58,9 @@ from .models import Event
 PLAN_ANCHOR_TIME = time(9, 0)
 # An activity's own date: the day it is held, at this local time.
 ACTIVITY_ANCHOR_TIME = time(9, 0)
+# A credential's own dates: the last day of its validity, and the annual review's day, at this time.
+CREDENTIAL_ANCHOR_TIME = time(9, 0)
+CREDENTIAL_EVENTS = (Event.CREDENTIAL_EXPIRING, Event.CREDENTIAL_HOURS_SHORT)
 
 
 def _local(day: date, at: time) -> datetime:
@@ -58,6 +73,11 @@ def plan_anchor(plan: StudyPlan) -> datetime:
 
 def activity_anchor(activity: StudyActivity) -> datetime:
     return _local(activity.held_on, ACTIVITY_ANCHOR_TIME)
+
+
+def credential_anchor(day: date) -> datetime:
+    """A credential's ``valid_until`` or a review's ``review_on``, at ``CREDENTIAL_ANCHOR_TIME``."""
+    return _local(day, CREDENTIAL_ANCHOR_TIME)
 
 
 def anchor(
@@ -153,6 +173,114 @@ def _plan_behind(plan: StudyPlan) -> Q:
     return query
 
 
+# ---------------------------------------------------------------- credentials, per credential
+
+
+@dataclass(frozen=True)
+class CredentialDue:
+    """One credential whose rule moment has come: the occasion the sweep records for it."""
+
+    credential: Credential
+    key: str
+    due_at: datetime
+    deadline: date  # its valid_until, or the review's date
+
+
+def credential_key(*, event: str, credential_id: int, day: date) -> str:
+    """``until:<credential>:<valid_until>`` or ``hours:<credential>:<year>``: unique per rule."""
+    if event == Event.CREDENTIAL_EXPIRING:
+        return f"until:{credential_id}:{day.isoformat()}"
+    return f"hours:{credential_id}:{day.year}"
+
+
+def _key_part(key: str) -> str:
+    return key.rsplit(":", 1)[-1]
+
+
+def _holder_filter(credentials: QuerySet[Credential], occasion: Any) -> QuerySet[Credential]:
+    """The audience filter of a rule (or occasion) applied to credentials, through their holders."""
+    credentials = credentials.filter(holder__is_active=True)
+    if occasion.audience_paths:
+        credentials = credentials.filter(
+            subtree_q(list(occasion.audience_paths), field="holder__department__path")
+        )
+    if occasion.enforcement_officers_only:
+        credentials = credentials.filter(holder__is_enforcement_officer=True)
+    return credentials
+
+
+def _reviews_open(*, now: datetime) -> list[AnnualReview]:
+    return list(AnnualReview.objects.filter(ran_at__isnull=True, review_on__gte=timezone.localdate(now)))
+
+
+def credentials_due(occasion: Any, *, offset_minutes: int, now: datetime) -> list[CredentialDue]:
+    """The credentials a credential rule fires for at ``now`` (``occasion``: the rule's unsaved
+    snapshot, for its event and audience), whose holder still has to act; by holder name."""
+    offset = timedelta(minutes=offset_minutes)
+    due: list[CredentialDue] = []
+    if occasion.event == Event.CREDENTIAL_EXPIRING:
+        today = timezone.localdate(now)
+        # anchor(valid_until) + offset <= now  <=>  valid_until <= the day of (now - offset - 9:00)
+        latest = (timezone.localtime(now - offset) - timedelta(hours=CREDENTIAL_ANCHOR_TIME.hour)).date()
+        credentials = credentials_expiring(before=latest + timedelta(days=1), on=today)
+        for credential in _holder_filter(credentials, occasion).order_by("holder__name", "pk"):
+            day = credential.valid_until
+            key = credential_key(event=occasion.event, credential_id=credential.pk, day=day)
+            due.append(CredentialDue(credential, key, credential_anchor(day) + offset, day))
+    elif occasion.event == Event.CREDENTIAL_HOURS_SHORT:
+        for review in _reviews_open(now=now):
+            at = credential_anchor(review.review_on) + offset
+            if not at <= now < credential_anchor(review.review_on) + timedelta(days=1):
+                continue
+            credentials = hours_short_credentials(year=review.year).select_related(
+                "holder", "holder__department"
+            )
+            for credential in _holder_filter(credentials, occasion).order_by("holder__name", "pk"):
+                key = credential_key(event=occasion.event, credential_id=credential.pk, day=review.review_on)
+                due.append(CredentialDue(credential, key, at, review.review_on))
+    else:
+        raise ValueError(occasion.event)
+    return due
+
+
+def _credential_still_q(occasion: Any) -> Q:
+    """The holder of the occasion's credential, while it still calls for the reminder."""
+    if occasion.event == Event.CREDENTIAL_EXPIRING:
+        credentials = Credential.objects.filter(
+            status=CredentialStatus.VALID,
+            superseded_by__isnull=True,
+            valid_until=date.fromisoformat(_key_part(occasion.key)),
+        )
+    else:
+        credentials = hours_short_credentials(year=int(_key_part(occasion.key)))
+    return Q(is_active=True) & Q(Exists(credentials.filter(pk=occasion.subject_id, holder=OuterRef("pk"))))
+
+
+def credential_window_end(occasion: Any) -> datetime:
+    """After its credential's last valid day, or the review's day, a credential occasion is not sent."""
+    if occasion.event == Event.CREDENTIAL_EXPIRING:
+        day = date.fromisoformat(_key_part(occasion.key))
+    else:
+        review_on = (
+            AnnualReview.objects.filter(year=int(_key_part(occasion.key)))
+            .values_list("review_on", flat=True)
+            .first()
+        )
+        if review_on is None:
+            return occasion.created_at
+        day = review_on
+    return credential_anchor(day) + timedelta(days=1)
+
+
+def occasion_window_end(occasion: Any) -> datetime:
+    """:func:`window_end` of a saved occasion, whatever its target."""
+    if occasion.event in CREDENTIAL_EVENTS:
+        return credential_window_end(occasion)
+    return window_end(
+        event=occasion.event, session=occasion.session, plan=occasion.plan, activity=occasion.activity
+    )
+
+
 def still_to_act_q(occasion: Any) -> Q:
     """A filter over ``User`` for the people ``occasion`` is for who have not yet acted."""
     event = occasion.event
@@ -172,6 +300,8 @@ def still_to_act_q(occasion: Any) -> Q:
         query = Q(is_active=True) & Q(
             Exists(ActivityAttendance.objects.filter(activity_id=occasion.activity_id, person=OuterRef("pk")))
         )
+    elif event in CREDENTIAL_EVENTS:
+        query = _credential_still_q(occasion)
     else:
         raise ValueError(event)
     if occasion.person_id:
@@ -195,13 +325,31 @@ def recipients(occasion: Any) -> QuerySet[User]:
 
 @dataclass(frozen=True)
 class MessageContext:
-    title: str  # the session's, plan's or activity's name ({考试名称} and {课程名称} alike)
+    title: str  # the session's, plan's or activity's name ({考试名称} and {课程名称} alike); a credential's number ({证号})
     deadline: str
     path: str  # where the reader goes, relative to the site
 
 
+def credential_context(credential: Credential, *, deadline: date) -> MessageContext:
+    """A credential reminder's words: its number ({考试名称}/{课程名称}), the date by which to act
+    (its last valid day, or the review's day) and the holder's credentials page."""
+    return MessageContext(
+        title=credential.number,
+        deadline=date_format(deadline, "Y-m-d"),
+        path=reverse("credentials:mine"),
+    )
+
+
 def message_context(occasion: Any) -> MessageContext:
     event = occasion.event
+    if event in CREDENTIAL_EVENTS:
+        credential = Credential.objects.get(pk=occasion.subject_id)
+        if event == Event.CREDENTIAL_EXPIRING:
+            deadline = date.fromisoformat(_key_part(occasion.key))
+        else:
+            review = AnnualReview.objects.filter(year=int(_key_part(occasion.key))).first()
+            deadline = review.review_on if review is not None else date(int(_key_part(occasion.key)), 12, 31)
+        return credential_context(credential, deadline=deadline)
     if event in (Event.SESSION_OPENS, Event.SESSION_CLOSES, Event.SESSION_FAILED):
         session = occasion.session
         return MessageContext(
@@ -231,16 +379,25 @@ def placeholder_values(*, context: MessageContext, person: User, site_url: str) 
         messages.NAME: person.display_name,
         messages.EXAM_TITLE: context.title,
         messages.COURSE_TITLE: context.title,
+        messages.CREDENTIAL_NUMBER: context.title,
         messages.DEADLINE: context.deadline,
         messages.LINK: site_url.rstrip("/") + context.path,
     }
 
 
 __all__ = [
+    "CREDENTIAL_EVENTS",
+    "CredentialDue",
     "MessageContext",
     "activity_anchor",
     "anchor",
+    "credential_anchor",
+    "credential_context",
+    "credential_key",
+    "credential_window_end",
+    "credentials_due",
     "message_context",
+    "occasion_window_end",
     "placeholder_values",
     "plan_anchor",
     "recipients",

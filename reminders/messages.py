@@ -1,8 +1,9 @@
 """Message templates: the placeholders a reminder may use, checking a template, filling it in.
 
-A placeholder is written in braces, ``{姓名}``. The known ones are :data:`PLACEHOLDERS`; a template
-naming any other is refused when the rule is saved (:func:`template_check`), so a message never goes
-out with a hole in it.
+A placeholder is written in braces, ``{姓名}``. The known ones are :data:`PLACEHOLDERS` (a credential
+rule's: :data:`CREDENTIAL_PLACEHOLDERS`, as it has no exam or course but a credential number); a
+template naming any other is refused when the rule is saved (:func:`template_check`), so a message
+never goes out with a hole in it.
 """
 
 from __future__ import annotations
@@ -19,19 +20,21 @@ EXAM_TITLE = "考试名称"
 COURSE_TITLE = "课程名称"
 DEADLINE = "截止时间"
 LINK = "链接"
+CREDENTIAL_NUMBER = "证号"
 
 PLACEHOLDERS = (NAME, EXAM_TITLE, COURSE_TITLE, DEADLINE, LINK)
+CREDENTIAL_PLACEHOLDERS = (NAME, CREDENTIAL_NUMBER, DEADLINE, LINK)
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-def template_check(text: str, *, field: str) -> None:
-    """Raise :class:`UnknownPlaceholder` naming the first unknown placeholder (and ``field``)."""
+def template_check(text: str, *, field: str, known: tuple[str, ...] = PLACEHOLDERS) -> None:
+    """Raise :class:`UnknownPlaceholder` naming the first placeholder not in ``known`` (and ``field``)."""
     for name in _PLACEHOLDER.findall(text):
-        if name not in PLACEHOLDERS:
+        if name not in known:
             raise UnknownPlaceholder(
                 _("未知的占位符 {%(name)s}；可用的占位符：%(known)s。")
-                % {"name": name, "known": "、".join("{" + known + "}" for known in PLACEHOLDERS)},
+                % {"name": name, "known": "、".join("{" + each + "}" for each in known)},
                 field=field,
             )
 

@@ -153,7 +153,8 @@ class ReminderRule(models.Model):
 
 
 class DefaultRulesApplied(models.Model):
-    """Marks a session or plan whose default rules were created, so that deleting one keeps it deleted."""
+    """Marks a session or plan whose default rules were created, so that deleting one keeps it deleted;
+    the one row with ``credentials`` set marks the bureau-wide credential defaults."""
 
     session = models.OneToOneField(
         "exams.ExamSession", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -161,13 +162,21 @@ class DefaultRulesApplied(models.Model):
     plan = models.OneToOneField(
         "courses.StudyPlan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    credentials = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("默认提醒已创建")
         verbose_name_plural = _("默认提醒已创建")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credentials"], condition=Q(credentials=True), name="default_rules_credentials_once"
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.credentials:
+            return "credentials"
         return f"session {self.session_id}" if self.session_id else f"plan {self.plan_id}"
 
 

@@ -18,7 +18,7 @@ from people.models import User
 
 from . import audience
 from .messages import render, render_parts
-from .models import Delivery, DeliveryStatus, Notification, Occasion, ReminderRule, WebhookPost
+from .models import Delivery, DeliveryStatus, Notification, Occasion, ReminderRule, Target, WebhookPost
 from .services.delivery import OCCASION_RELATED, occasion_for_rule, rule_due_at
 
 PREVIEW_PEOPLE = 50
@@ -73,20 +73,39 @@ def occasion_preview(occasion: Occasion, *, limit: int = PREVIEW_PEOPLE) -> Prev
     lines = []
     for person in people[:limit]:
         values = audience.placeholder_values(context=context, person=person, site_url=settings.SITE_URL)
-        lines.append(
-            PreviewLine(
-                person=person,
-                title=render(occasion.title, values),
-                body=render(occasion.body, values),
-                title_parts=render_parts(occasion.title, values),
-                body_parts=render_parts(occasion.body, values),
-            )
-        )
+        lines.append(_line(person=person, title=occasion.title, body=occasion.body, values=values))
     return Preview(due_at=occasion.due_at, count=people.count(), lines=lines)
 
 
+def _line(*, person: User, title: str, body: str, values: dict[str, str]) -> PreviewLine:
+    return PreviewLine(
+        person=person,
+        title=render(title, values),
+        body=render(body, values),
+        title_parts=render_parts(title, values),
+        body_parts=render_parts(body, values),
+    )
+
+
+def credential_rule_preview(*, rule: ReminderRule, now: datetime, limit: int = PREVIEW_PEOPLE) -> Preview:
+    """A credential rule's preview: the holders of every credential it would fire for now (whether or
+    not it already fired for them), each with their own credential's number and date."""
+    snapshot = occasion_for_rule(rule, key="", due_at=now, now=now)
+    due = audience.credentials_due(snapshot, offset_minutes=rule.offset_minutes, now=now)
+    lines = []
+    for item in due[:limit]:
+        context = audience.credential_context(item.credential, deadline=item.deadline)
+        person = item.credential.holder
+        values = audience.placeholder_values(context=context, person=person, site_url=settings.SITE_URL)
+        lines.append(_line(person=person, title=rule.title, body=rule.body, values=values))
+    return Preview(due_at=None, count=len(due), lines=lines)
+
+
 def rule_preview(*, rule: ReminderRule, now: datetime, limit: int = PREVIEW_PEOPLE) -> Preview:
-    """A rule's preview as if it fired now (a per-attempt rule: everyone it would reach now)."""
+    """A rule's preview as if it fired now (a per-attempt or per-credential rule: everyone it would
+    reach now)."""
+    if rule.target == Target.CREDENTIAL:
+        return credential_rule_preview(rule=rule, now=now, limit=limit)
     due = None if rule.event == "session_failed" else rule_due_at(rule)
     occasion = occasion_for_rule(rule, key="", due_at=due or now, now=now)
     preview = occasion_preview(occasion, limit=limit)

@@ -7,7 +7,8 @@ Rules (``services/rules.py``)
     rule_in(rule) -> RuleIn   (a rule's values, to edit)
     rule_set_active(*, rule, is_active: bool) -> ReminderRule   (pause, resume)
     rule_delete(*, rule) -> None
-    default_rules_ensure(*, now, session=None, plan=None) -> int   (rules created; once per session/plan)
+    default_rules_ensure(*, now, session=None, plan=None) -> int   (rules created; once per session/plan,
+        and the bureau-wide credential defaults once)
 
 Delivery (``services/delivery.py``; its docstring states the contract: no doubles, no losses)
     occasions_create_due(*, now) -> int
@@ -49,6 +50,7 @@ from .delivery import (
 from .inbox import notification_mark_read, notifications_mark_all_read
 from .nudge import NUDGE_INTERVAL, NudgeResult, nudge, nudge_occasion
 from .rules import (
+    CREDENTIAL_DEFAULTS,
     PLAN_DEFAULTS,
     SESSION_DEFAULTS,
     RuleIn,
@@ -62,6 +64,7 @@ from .rules import (
 )
 
 __all__ = [
+    "CREDENTIAL_DEFAULTS",
     "MAX_TRIES",
     "NUDGE_INTERVAL",
     "PLAN_DEFAULTS",

@@ -87,7 +87,13 @@ def rule_due_at(rule: ReminderRule, *, base: datetime | None = None) -> datetime
 
 
 def occasion_for_rule(
-    rule: ReminderRule, *, key: str, due_at: datetime, now: datetime, person_id: int | None = None
+    rule: ReminderRule,
+    *,
+    key: str,
+    due_at: datetime,
+    now: datetime,
+    person_id: int | None = None,
+    subject_id: int | None = None,
 ) -> Occasion:
     """An unsaved occasion: the rule's snapshot (what it says, to whom, how) for one firing."""
     return Occasion(
@@ -98,6 +104,7 @@ def occasion_for_rule(
         plan=rule.plan,
         activity=rule.activity,
         person_id=person_id,
+        subject_id=subject_id,
         audience_paths=sorted(department.path for department in rule.departments.all()),
         enforcement_officers_only=rule.enforcement_officers_only,
         channels=rule.channels,
@@ -147,8 +154,38 @@ def occasions_create_due(*, now: datetime) -> int:
             if key not in done:
                 due = rule_due_at(rule, base=submitted_at)
                 fresh.append(occasion_for_rule(rule, key=key, due_at=due, now=now, person_id=candidate_id))
+    fresh.extend(_credential_occasions_due(now=now))
     created = Occasion.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(created)
+
+
+def _credential_occasions_due(*, now: datetime) -> list[Occasion]:
+    """One occasion per credential whose rule moment has come (``audience.credentials_due``), once."""
+    fresh: list[Occasion] = []
+    rules = (
+        ReminderRule.objects.filter(is_active=True, target=Target.CREDENTIAL)
+        .prefetch_related("departments")
+        .order_by("pk")
+    )
+    for rule in rules:
+        snapshot = occasion_for_rule(rule, key="", due_at=now, now=now)
+        due = audience.credentials_due(snapshot, offset_minutes=rule.offset_minutes, now=now)
+        if not due:
+            continue
+        done = set(Occasion.objects.filter(rule=rule).values_list("key", flat=True))
+        fresh.extend(
+            occasion_for_rule(
+                rule,
+                key=item.key,
+                due_at=item.due_at,
+                now=now,
+                person_id=item.credential.holder_id,
+                subject_id=item.credential.pk,
+            )
+            for item in due
+            if item.key not in done
+        )
+    return fresh
 
 
 # ---------------------------------------------------------------- 2. planning the batches
@@ -308,9 +345,7 @@ def _split(
     occasion: Occasion, rows: list[Delivery], now: datetime
 ) -> tuple[list[tuple[Delivery, User]], list[Delivery]]:
     """The rows whose person still has to act (with the person), and the rows to skip."""
-    end = audience.window_end(
-        event=occasion.event, session=occasion.session, plan=occasion.plan, activity=occasion.activity
-    )
+    end = audience.occasion_window_end(occasion)
     if now >= end:
         return [], rows
     people = {

@@ -6,6 +6,16 @@ also covers sessions and plans written by imports, the admin or a data migration
 :class:`DefaultRulesApplied` row marks each session and plan done, so a default rule an administrator
 deleted stays deleted. A session or plan gets its defaults at the latest one sweep (a minute) after it
 is saved; its rules page asks for them at once.
+
+Credential rules are bureau-wide (they fire per credential, not per target row), and the sweep
+creates their defaults once per database (:data:`CREDENTIAL_DEFAULTS`: 90 and 30 days before a
+credential ends, and 60 days before the annual review date to holders short of the year's hours),
+marked by the one ``DefaultRulesApplied`` row with ``credentials`` set (a unique constraint, so two
+sweeps at once create them once). Decided so because an officer whose credential lapses may not
+enforce the next day, and nobody should have to remember to set that reminder up; an administrator
+who does not want them pauses or deletes them, and deleted they stay deleted. They are made by the
+sweep rather than by a data migration so that a fresh database (and every test database) starts
+without rules until the platform actually runs.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from people.models import Department, User
 
 from .. import channels
 from ..errors import RuleInvalid
-from ..messages import template_check
+from ..messages import CREDENTIAL_PLACEHOLDERS, PLACEHOLDERS, template_check
 from ..models import EVENT_TARGET, DefaultRulesApplied, Event, ReminderRule, Target
 
 MINUTES_PER_DAY = 24 * 60
@@ -55,18 +65,30 @@ def rule_check(data: RuleIn) -> None:
         raise RuleInvalid(_("未知的提醒对象。"), field="target")
     if EVENT_TARGET.get(data.event) != data.target:
         raise RuleInvalid(_("提醒时机与提醒对象不符。"), field="event")
-    if data.target == Target.CREDENTIAL:
-        raise RuleInvalid(_("执法资格提醒尚未开放。"), field="target")
-    wanted = {Target.SESSION: "session", Target.PLAN: "plan", Target.ACTIVITY: "activity"}[
+    wanted = {Target.SESSION: "session", Target.PLAN: "plan", Target.ACTIVITY: "activity"}.get(
         Target(data.target)
-    ]
+    )
     for name in ("session", "plan", "activity"):
         if name == wanted and getattr(data, name) is None:
             raise RuleInvalid(
                 _("请选择提醒所针对的%(what)s。") % {"what": Target(data.target).label}, field=name
             )
         if name != wanted and getattr(data, name) is not None:
+            if wanted is None:
+                raise RuleInvalid(
+                    _("执法资格提醒面向全部持证人，不能选择考试场次、学法计划或学法活动。"), field=name
+                )
             raise RuleInvalid(_("提醒只能针对一个对象。"), field=name)
+    if data.target == Target.CREDENTIAL:
+        if data.fixed_at is not None:
+            raise RuleInvalid(
+                _("执法资格提醒按每本证件的有效期或年审日期计算，不能设固定时间。"), field="fixed_at"
+            )
+        if data.offset_minutes > 0:
+            raise RuleInvalid(
+                _("执法资格提醒只能设在到期日或年审日期之前（相对时间不能为正数）。"),
+                field="offset_minutes",
+            )
     if data.event == Event.SESSION_FAILED and (data.fixed_at is not None or data.offset_minutes < 0):
         raise RuleInvalid(_("未及格后的提醒只能设为交卷后若干分钟。"), field="offset_minutes")
     if abs(data.offset_minutes) > 366 * MINUTES_PER_DAY:
@@ -81,8 +103,9 @@ def rule_check(data: RuleIn) -> None:
         raise RuleInvalid(_("请填写标题。"), field="title")
     if not data.body.strip():
         raise RuleInvalid(_("请填写正文。"), field="body")
-    template_check(data.title, field="title")
-    template_check(data.body, field="body")
+    known = CREDENTIAL_PLACEHOLDERS if data.target == Target.CREDENTIAL else PLACEHOLDERS
+    template_check(data.title, field="title", known=known)
+    template_check(data.body, field="body", known=known)
 
 
 def _values(data: RuleIn) -> dict[str, object]:
@@ -166,6 +189,33 @@ PLAN_DEFAULTS = [
     ),
 ]
 
+CREDENTIAL_DEFAULTS = [
+    RuleIn(
+        target=Target.CREDENTIAL,
+        event=Event.CREDENTIAL_EXPIRING,
+        offset_minutes=-90 * MINUTES_PER_DAY,
+        via_email=True,
+        title="执法证到期提醒：{证号}",
+        body="{姓名}，您好！您的执法证（{证号}）将于{截止时间}到期，请及时参加执法资格考试换证。{链接}",
+    ),
+    RuleIn(
+        target=Target.CREDENTIAL,
+        event=Event.CREDENTIAL_EXPIRING,
+        offset_minutes=-30 * MINUTES_PER_DAY,
+        via_email=True,
+        title="执法证即将到期：{证号}",
+        body="{姓名}，您好！您的执法证（{证号}）将于{截止时间}到期，到期后不能执法，请尽快换证。{链接}",
+    ),
+    RuleIn(
+        target=Target.CREDENTIAL,
+        event=Event.CREDENTIAL_HOURS_SHORT,
+        offset_minutes=-60 * MINUTES_PER_DAY,
+        via_email=True,
+        title="年审学时提醒：{证号}",
+        body="{姓名}，您好！执法证年审将于{截止时间}进行，您本年度的培训学时尚未达到要求，请尽快补学。{链接}",
+    ),
+]
+
 
 def _defaults_for(*, marker: dict[str, object], templates: list[RuleIn], target: dict[str, object]) -> int:
     """Create one target's default rules unless another run marked it first (savepoint on the marker)."""
@@ -184,8 +234,11 @@ def default_rules_ensure(
     *, now: datetime, session: ExamSession | None = None, plan: StudyPlan | None = None
 ) -> int:
     """Give every session still to come or open (practice excepted) and every plan of this year or later
-    its default rules, once; or only ``session`` / ``plan`` when given. Returns the rules created."""
+    its default rules, once, and the bureau-wide credential defaults once; or only ``session`` / ``plan``
+    when given. Returns the rules created."""
     created = 0
+    if session is None and plan is None and not DefaultRulesApplied.objects.filter(credentials=True).exists():
+        created += _defaults_for(marker={"credentials": True}, templates=CREDENTIAL_DEFAULTS, target={})
     sessions = (
         ExamSession.objects.exclude(exam__kind=ExamKind.PRACTICE)
         .filter(closes_at__gt=now)

@@ -94,7 +94,8 @@ def test_defaults_are_made_once_per_session_and_plan_and_a_deleted_default_stays
     )
     plan = StudyPlanFactory(year=2026)
 
-    assert services.default_rules_ensure(now=NOW) == 4
+    # three for the session, one for the plan, three bureau-wide for credentials (tests/reminders/test_credentials.py)
+    assert services.default_rules_ensure(now=NOW) == 7
     assert services.default_rules_ensure(now=NOW) == 0
 
     assert sorted(ReminderRule.objects.filter(session=session).values_list("event", "offset_minutes")) == [
@@ -109,7 +110,7 @@ def test_defaults_are_made_once_per_session_and_plan_and_a_deleted_default_stays
     services.rule_delete(rule=ReminderRule.objects.filter(session=session).first())
     assert services.default_rules_ensure(now=NOW) == 0
     assert ReminderRule.objects.filter(session=session).count() == 2
-    assert DefaultRulesApplied.objects.count() == 2
+    assert DefaultRulesApplied.objects.count() == 3
 
 
 def test_the_preview_counts_names_and_renders_each_text(one_question_exam):

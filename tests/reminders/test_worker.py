@@ -27,12 +27,13 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from credentials.models import Credential
 from exams import services as exam_services
 from lawplatform import embedded_redis
 from lawplatform.celery import app
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, FanOutBatch, Notification, Occasion, ReminderRule
-from tests.factories import SessionRuleFactory, UserFactory
+from tests.factories import CredentialFactory, SessionRuleFactory, UserFactory
 from tests.reminders.conftest import session_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,6 +214,34 @@ def test_beat_and_a_worker_fire_a_rule_once_at_its_time_and_moving_the_session_m
     assert each_once(people)
     assert Occasion.objects.count() == 1
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 3
+
+
+def test_beat_and_a_worker_send_the_bureau_wide_credential_reminders_once_each(processes):
+    # given a holder whose credential ends in 20 days: both default expiry reminders (90 and 30 days
+    # before) are due, and the sweep makes the bureau-wide defaults itself
+    made = CredentialFactory(granted_at=timezone.now() - timedelta(days=400))
+    Credential.objects.filter(pk=made.pk).update(valid_until=timezone.localdate() + timedelta(days=20))
+    sweep_every_second()
+    running = processes()
+    running.worker()
+    running.beat()
+
+    # when beat has swept until both arrived, and three times more
+    wait_for(
+        lambda: Notification.objects.filter(person=made.holder).count() >= 2, what="two credential reminders"
+    )
+    seen = _sweeps_seen(running)
+    wait_for(lambda: _sweeps_seen(running) >= seen + 3, what="three more sweeps")
+
+    # then one message per default rule, from one occasion each, and nothing more came
+    assert sorted(Notification.objects.values_list("person_id", "title")) == sorted(
+        [
+            (made.holder.pk, f"执法证到期提醒：{made.number}"),
+            (made.holder.pk, f"执法证即将到期：{made.number}"),
+        ]
+    )
+    until = (timezone.localdate() + timedelta(days=20)).isoformat()
+    assert list(Occasion.objects.values_list("key", flat=True)) == [f"until:{made.pk}:{until}"] * 2
 
 
 def _sweeps_seen(running: Processes) -> int:
