@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
+from django.db.models import CharField, TextField, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
 from .errors import UnknownPlaceholder
@@ -59,3 +62,29 @@ def render_parts(text: str, values: Mapping[str, str]) -> list[tuple[str, bool]]
     if position < len(text):
         parts.append((text[position:], False))
     return parts
+
+
+def render_expression(text: str, values: Mapping[str, str], per_row: Mapping[str, Any]) -> Any:
+    """``text`` filled in by the database: the placeholders of ``per_row`` become those expressions
+    (a person's name, read from their row), the others their value from ``values``, in the same one
+    pass as :func:`render` (a value that itself contains ``{姓名}`` is not filled in again)."""
+    pieces: list[Any] = []
+    constant = ""
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        constant += text[position : match.start()]
+        position = match.end()
+        if name in per_row:
+            if constant:
+                pieces.append(Value(constant, output_field=TextField()))
+            constant = ""
+            pieces.append(per_row[name])
+        else:
+            constant += values.get(name, match.group(0))
+    constant += text[position:]
+    if constant or not pieces:
+        pieces.append(Value(constant, output_field=TextField()))
+    if len(pieces) == 1:
+        return pieces[0]
+    return Concat(*pieces, output_field=CharField())

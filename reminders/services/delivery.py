@@ -17,6 +17,10 @@ run twice (a sweep twice at once, a worker killed and its task redelivered) with
    (``SKIP LOCKED`` on PostgreSQL), the people re-checked (whoever acted since is marked skipped),
    sent and marked sent with the time, chunk by chunk, each chunk one transaction. An inbox message
    is written in the same transaction as its row's mark (and is unique per delivery): exactly once.
+   The inbox chunk is set-based (a constant four statements for 2,000 rows): the re-check is one
+   ``UPDATE … WHERE NOT EXISTS`` against the recipients, the messages one ``INSERT … SELECT … ON
+   CONFLICT DO NOTHING`` whose texts the database renders (the person's name concatenated between the
+   template's fixed parts, :func:`reminders.messages.render_expression`), the mark one ``UPDATE``.
    An e-mail or a robot post leaves before the commit; a worker killed between the two sends it
    again when the row is picked up (at least once for the outside channels, never lost).
 
@@ -34,14 +38,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim
 from django.utils.translation import gettext as _
 
 from exams.models import Attempt, AttemptStatus
 from people.models import User
 
 from .. import audience, channels
-from ..messages import render
+from ..messages import NAME, render, render_expression
 from ..models import (
     Channel,
     Delivery,
@@ -392,24 +397,77 @@ def deliveries_send(*, occasion_id: int, channel: str, now: datetime) -> SendRes
             return total
 
 
+def person_name_expression(prefix: str = "") -> Any:
+    """``User.display_name`` in SQL: the name, else the full name, else the user name."""
+    full_name = Trim(Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name")))
+    return Coalesce(
+        NullIf(F(f"{prefix}name"), Value("")),
+        NullIf(full_name, Value("")),
+        F(f"{prefix}username"),
+        output_field=CharField(),
+    )
+
+
+def _insert_notifications(
+    occasion: Occasion, context: audience.MessageContext, ids: list[int], now: datetime
+) -> None:
+    """``INSERT … SELECT`` one inbox message per pending row of ``ids``, its text rendered by the
+    database (:func:`reminders.messages.render_expression`); a row's message is unique, so a second
+    run inserts nothing."""
+    values = audience.placeholder_values(context=context, person=User(), site_url=settings.SITE_URL)
+    per_row = {NAME: person_name_expression("person__")}
+    title_length = int(Notification._meta.get_field("title").max_length or 200)
+    rows = (
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
+        .order_by()
+        .annotate(
+            n_person=F("person_id"),
+            n_delivery=F("pk"),
+            n_title=Left(render_expression(occasion.title, values, per_row), title_length),
+            n_body=render_expression(occasion.body, values, per_row),
+        )
+        .values_list("n_person", "n_delivery", "n_title", "n_body")
+    )
+    select_sql, select_params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (person_id, delivery_id, title, body, url, created_at) "
+            "SELECT n.n_person, n.n_delivery, n.n_title, n.n_body, %s, %s "
+            f"FROM ({select_sql}) n WHERE true ON CONFLICT DO NOTHING",
+            [context.path, connection.ops.adapt_datetimefield_value(now), *select_params],
+        )
+
+
 def _send_inbox(
     occasion: Occasion, context: audience.MessageContext, now: datetime
 ) -> tuple[SendResult, bool]:
+    """One chunk, set-based: lock the rows' ids, mark skipped whoever no longer has to act (one
+    ``UPDATE`` against :func:`audience.recipients`), insert the others' messages (one ``INSERT …
+    SELECT``) and mark them sent (one ``UPDATE``); no row or person passes through Python."""
     with transaction.atomic():
-        rows = _pending(occasion.pk, Channel.INBOX, now, INBOX_CHUNK)
-        keep, skip = _split(occasion, rows, now)
-        _skip(skip, _("已无需提醒"))
-        notifications = []
-        for row, person in keep:
-            title, body = _texts(occasion, person, context)
-            notifications.append(
-                Notification(
-                    person=person, delivery=row, title=title, body=body, url=context.path, created_at=now
-                )
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                occasion_id=occasion.pk,
+                channel=Channel.INBOX,
+                status=DeliveryStatus.PENDING,
+                next_try_at__lte=now,
             )
-        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        _mark_sent([row for row, _person in keep], now)
-    return SendResult(sent=len(keep), skipped=len(skip)), len(rows) == INBOX_CHUNK
+            .order_by("pk")
+            .values_list("pk", flat=True)[:INBOX_CHUNK]
+        )
+        if not ids:
+            return SendResult(), False
+        chunk = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
+        if now >= audience.occasion_window_end(occasion):
+            gone = chunk
+        else:
+            gone = chunk.filter(~Exists(audience.recipients(occasion).filter(pk=OuterRef("person_id"))))
+        skipped = gone.update(status=DeliveryStatus.SKIPPED, error=_("已无需提醒"))
+        _insert_notifications(occasion, context, ids, now)
+        sent = chunk.update(status=DeliveryStatus.SENT, sent_at=now, error="")
+    return SendResult(sent=sent, skipped=skipped), len(ids) == INBOX_CHUNK
 
 
 def _send_email(

@@ -365,8 +365,38 @@ def test_the_fan_out_and_send_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         services.batch_fan_out(batch_id=batch_id, now=NOW)
     occasion = Occasion.objects.get()
-    # read the occasion; then one chunk: lock its rows, the session's departments, the people still
-    # to act, insert the notifications, mark the rows sent (plus the savepoint and its release)
+    # read the occasion; then one chunk: lock its rows' ids, the session's departments, mark skipped
+    # whoever no longer has to act, INSERT … SELECT the messages (rendered by the database), mark the
+    # rows sent (plus the savepoint and its release): no row or person read into Python
     with django_assert_max_num_queries(8):
         result = services.deliveries_send(occasion_id=occasion.pk, channel=Channel.INBOX, now=NOW)
     assert result.sent == people
+
+
+def test_the_inbox_text_the_database_renders_is_the_text_python_renders(one_question_exam):
+    # given names of every shape, and a session title that itself looks like a placeholder
+    named = UserFactory(name="安娜")
+    full_name = UserFactory(name="", first_name="Bo", last_name="Li", username="boli")
+    bare = UserFactory(name="", first_name="", last_name="", username="chen")
+    session = session_for(
+        one_question_exam,
+        opens_at=NOW - timedelta(hours=1),
+        closes_at=NOW + timedelta(days=1),
+        title="{姓名}的考试 100%",
+    )
+    SessionRuleFactory(
+        session=session, title="{姓名}：{考试名称}", body="{姓名}，{考试名称}于{截止时间}截止。{链接} {姓名}"
+    )
+
+    deliver(now=NOW)
+
+    link = f"http://127.0.0.1:8000/exams/#session-{session.pk}"
+    assert sorted(Notification.objects.values_list("person_id", "title", "body")) == sorted(
+        (
+            person.pk,
+            f"{name}：{{姓名}}的考试 100%",
+            f"{name}，{{姓名}}的考试 100%于2026-03-03 10:00截止。{link} {name}",
+        )
+        for person, name in ((named, "安娜"), (full_name, "Bo Li"), (bare, "chen"))
+    )
+    assert [person.display_name for person in (named, full_name, bare)] == ["安娜", "Bo Li", "chen"]
