@@ -7,7 +7,8 @@ run twice (a sweep twice at once, a worker killed and its task redelivered) with
    no occasion yet get one; ``(rule, key)`` is unique and the insert ignores conflicts.
 2. :func:`occasions_plan` — an unplanned occasion is claimed with a compare-and-set on
    ``planned_at`` and its recipients (:func:`reminders.audience.recipients`) cut into
-   :class:`FanOutBatch` ranges of ``REMINDERS_FAN_OUT_BATCH`` person ids, in one transaction.
+   :class:`FanOutBatch` ranges of ``REMINDERS_FAN_OUT_BATCH`` person ids, in one transaction (the
+   database numbers the recipients and returns only where each range starts: 20 rows, not 100,000).
 3. :func:`batches_claim` — batches not done and not enqueued within ``REMINDERS_LEASE_SECONDS``
    are (re-)enqueued: a batch lost with Redis or with a killed worker is picked up again.
 4. :func:`batch_fan_out` — one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per channel inserts
@@ -38,8 +39,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Coalesce, Concat, Left, NullIf, Trim
+from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, Concat, Left, Mod, NullIf, RowNumber, Trim
 from django.utils.translation import gettext as _
 
 from exams.models import Attempt, AttemptStatus
@@ -202,15 +203,24 @@ def occasion_plan(*, occasion_id: int, now: datetime) -> int:
         if not Occasion.objects.filter(pk=occasion_id, planned_at__isnull=True).update(planned_at=now):
             return 0
         occasion = Occasion.objects.select_related(*OCCASION_RELATED).get(pk=occasion_id)
-        ids = list(audience.recipients(occasion).order_by("pk").values_list("pk", flat=True))
         size = max(1, int(settings.REMINDERS_FAN_OUT_BATCH))
+        # only the first recipient of every ``size`` (and the last of all) leave the database
+        starts = list(
+            audience.recipients(occasion)
+            .order_by()
+            .annotate(position=Window(RowNumber(), order_by=F("pk").asc()), last_id=Window(Max("pk")))
+            .annotate(slot=Mod(F("position") - 1, size))
+            .filter(slot=0)
+            .order_by("pk")
+            .values_list("pk", "last_id")
+        )
         batches = [
             FanOutBatch(
                 occasion_id=occasion_id,
-                first_person_id=ids[start],
-                last_person_id=ids[min(start + size, len(ids)) - 1],
+                first_person_id=first,
+                last_person_id=starts[i + 1][0] - 1 if i + 1 < len(starts) else last,
             )
-            for start in range(0, len(ids), size)
+            for i, (first, last) in enumerate(starts)
         ]
         FanOutBatch.objects.bulk_create(batches, ignore_conflicts=True)
         return len(batches)
