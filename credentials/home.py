@@ -3,7 +3,6 @@ and a reminder when it is about to expire or the annual review is short."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -17,7 +16,7 @@ from . import selectors
 from .models import CredentialStatus, ReviewStanding
 
 # A credential ending within this long is shown as urgent.
-EXPIRY_WARNING = timedelta(days=90)
+EXPIRY_WARNING = selectors.EXPIRY_WARNING
 
 
 def credential_tasks(user: Any) -> list[HomeTask]:

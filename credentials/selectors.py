@@ -18,7 +18,7 @@ departments' subtrees, staff their own (``people.scope``). Selectors never impor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,10 @@ from people.models import PATH_STEP, Department, User
 from people.scope import is_exam_admin, led_paths, subtree_q
 
 from .models import AnnualReview, Credential, CredentialStatus, ReviewHours, ReviewResult, ReviewStanding
+
+# A valid credential ending within this long is "expiring": the home page's warning, the renewal list
+# and the reports all ask this one window.
+EXPIRY_WARNING = timedelta(days=90)
 
 
 def today() -> date:
@@ -158,16 +162,25 @@ def current_credential(*, person: User) -> Credential | None:
     return _base().filter(holder=person, superseded_by__isnull=True).order_by("-granted_at", "-id").first()
 
 
+def expiring_q(*, before: date, on: date | None = None, prefix: str = "") -> Q:
+    """Current valid credentials whose validity ends on or after ``on`` and before ``before``
+    (``prefix`` applies the rule through a relation)."""
+    on = on or today()
+    p = prefix
+    return Q(
+        **{
+            f"{p}status": CredentialStatus.VALID,
+            f"{p}superseded_by__isnull": True,
+            f"{p}valid_until__gte": on,
+            f"{p}valid_until__lt": before,
+        }
+    )
+
+
 def credentials_expiring(*, before: date, on: date | None = None) -> QuerySet[Credential]:
     """Current valid credentials whose validity ends on or after ``on`` and before ``before``: the
     ones to remind of renewal. A holder who already renewed (their credential superseded) is left out."""
-    on = on or today()
-    return _base().filter(
-        status=CredentialStatus.VALID,
-        superseded_by__isnull=True,
-        valid_until__gte=on,
-        valid_until__lt=before,
-    )
+    return _base().filter(expiring_q(before=before, on=on))
 
 
 def credential_events(*, credential: Credential) -> QuerySet[Any]:
