@@ -13,6 +13,9 @@ Study (``selectors/study.py``)
     study_report(*, scope, year) -> StudyReport                         5 statements whatever the size
     study_people(*, scope, year, which, department=None) -> QuerySet[User]
     plan_for(*, year, department) -> StudyPlan | None                  the plan a nudge about them is about
+Credentials (``selectors/credentials.py``)
+    credential_report(*, scope, today) -> CredentialReport              3 statements whatever the size
+    credential_people(*, scope, today, which, department=None) -> QuerySet[User]   credential at risk
 The year's figures (``selectors/annual.py``)
     annual_figures(*, scope, year, today) -> dict                       the 年度学法统计, plain JSON
     annual_sentences(figures) -> list[str]                              the figures in the summary's sentences
@@ -24,6 +27,16 @@ Trends (``selectors/trends.py``)
 
 from .annual import annual_figures, annual_sentences, figure_rows, published_figures
 from .common import ReportScope, department_in_scope, may_read_reports, percent, report_scope
+from .credentials import (
+    CREDENTIAL_LISTS,
+    EXPIRY_DAYS,
+    CredentialReport,
+    credential_people,
+    credential_report,
+    expiring_before,
+    risks_of,
+    status_label,
+)
 from .participation import (
     PEOPLE_LISTS,
     ExamCohort,
@@ -40,8 +53,11 @@ from .study import STUDY_LISTS, StudyReport, plan_for, study_people, study_repor
 from .trends import YearFigures, year_on_year
 
 __all__ = [
+    "CREDENTIAL_LISTS",
+    "EXPIRY_DAYS",
     "PEOPLE_LISTS",
     "STUDY_LISTS",
+    "CredentialReport",
     "ExamCohort",
     "Figures",
     "ParticipationReport",
@@ -52,7 +68,10 @@ __all__ = [
     "annual_sentences",
     "cohort_for",
     "cohorts_available",
+    "credential_people",
+    "credential_report",
     "department_in_scope",
+    "expiring_before",
     "figure_rows",
     "may_read_reports",
     "participation_people",
@@ -62,6 +81,8 @@ __all__ = [
     "plan_for",
     "published_figures",
     "report_scope",
+    "risks_of",
+    "status_label",
     "study_people",
     "study_report",
     "year_on_year",

@@ -10,7 +10,9 @@ Figures (plain JSON, the shape a published snapshot stores):
 - ``annual_exam``: the year's annual sessions as ``participation_report`` counts them (each person
   once, best attempt): eligible, participated (参加), passed, pass rate;
 - ``qualification_exam``: the year's qualification sessions: candidates (those who sat), passes;
-- ``credentials``: granted, suspended, revoked in the year (when the credentials app records them);
+- ``credentials``: credentials granted, suspended and revoked in the year, from the credentials' own
+  audit trail (``CredentialEvent``): each credential once per action, whoever holds it now, active
+  or not (what happened in the year stays counted), for holders whose department is in scope;
 - ``hours``: study hours per person over the active people in scope: mean, median, and how many of
   the people a plan applies to are below their requirement.
 
@@ -25,12 +27,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from courses.models import ActivityAttendance, ActivityKind, StudyActivity, StudyHoursEntry
 from courses.selectors import pre_meeting_check
+from credentials.models import CredentialAction, CredentialEvent
 from exams.models import ExamKind
 from people.models import User
 
@@ -39,7 +42,8 @@ from .common import ReportScope, percent
 from .participation import cohort_for, participation_report
 from .study import study_report
 
-FIGURES_VERSION = 1
+# 1: credentials not counted (None); 2: credentials counted.
+FIGURES_VERSION = 2
 
 
 def annual_figures(*, scope: ReportScope, year: int, today: date) -> dict[str, Any]:
@@ -103,9 +107,17 @@ def annual_figures(*, scope: ReportScope, year: int, today: date) -> dict[str, A
     return figures
 
 
-def credential_counts(*, scope: ReportScope, year: int) -> dict[str, int] | None:
-    """Credentials granted, suspended and revoked in ``year`` (None until credentials are recorded)."""
-    return None
+def credential_counts(*, scope: ReportScope, year: int) -> dict[str, int]:
+    """Credentials granted, suspended and revoked in ``year`` (local time), each credential counted
+    once per action, of holders in ``scope``: one statement."""
+    events = CredentialEvent.objects.filter(
+        scope.people_q("credential__holder__department__path"), at__year=year
+    )
+    return events.aggregate(
+        granted=Count("credential", distinct=True, filter=Q(action=CredentialAction.GRANT)),
+        suspended=Count("credential", distinct=True, filter=Q(action=CredentialAction.SUSPEND)),
+        revoked=Count("credential", distinct=True, filter=Q(action=CredentialAction.REVOKE)),
+    )
 
 
 def _quantize(value: Decimal) -> Decimal:

@@ -15,7 +15,7 @@ Hours: a1 16, a2 12, b1 10, b2 5; completions: a1 C1 C2, a2 C1, b1 C1.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from courses.services import PlanCourseIn
+from credentials import services as credential_services
 from exams.models import AttemptStatus, ExamSession
 from people.models import Department, User
 from tests.factories import (
@@ -31,6 +32,7 @@ from tests.factories import (
     ConstitutionCourseFactory,
     CourseCompletionFactory,
     CourseFactory,
+    CredentialFactory,
     DepartmentFactory,
     ExamSessionFactory,
     LeaderFactory,
@@ -118,3 +120,62 @@ def known_bureau(db):
         course1=course1,
         course2=course2,
     )
+
+
+# ---------------------------------------------------------------- credentials of the known bureau
+
+TODAY = date(2026, 11, 15)  # the day the credential figures are read
+CHINA = timezone.get_fixed_timezone(480)
+
+
+def noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, 0, tzinfo=CHINA)
+
+
+@pytest.fixture
+def credentialed_bureau(known_bureau: Bureau) -> Bureau:
+    """The known bureau's credentials, read on TODAY (2026-11-15; a qualification exam valid 3 years):
+
+    - a1, officer: granted 2024-01-10, valid until 2027-01-09: expiring (within 90 days), may enforce;
+    - a2, officer: granted 2026-03-01, suspended 2026-05-01: may not enforce;
+    - a3, officer: granted 2025-03-01, revoked 2026-06-01: may not enforce;
+    - a4 (left): granted 2026-02-01, valid — in the year's grants, in no department figure;
+    - b1, officer: granted 2025-06-01, failed the 2026 annual review (10 of 12 hours): may not enforce;
+    - b2, officer: granted 2026-02-15, valid, reviewed next year: may enforce;
+    - c1 (no department), officer: granted 2026-07-01, valid.
+    The 2026 review (市局 requires 12 hours) reviews a1 (16 hours: good) and b1 (10: failed).
+    """
+    people = known_bureau.people
+    User.objects.filter(pk__in=[people[k].pk for k in ("a1", "a2", "a3", "b1", "b2", "c1")]).update(
+        is_enforcement_officer=True
+    )
+    people["a4"].is_active = True  # a4 passed before leaving
+    people["a4"].save(update_fields=["is_active"])
+    granted = {
+        key: CredentialFactory(holder=people[key], granted_at=noon(day))
+        for key, day in [
+            ("a1", date(2024, 1, 10)),
+            ("a2", date(2026, 3, 1)),
+            ("a3", date(2025, 3, 1)),
+            ("a4", date(2026, 2, 1)),
+            ("b1", date(2025, 6, 1)),
+            ("b2", date(2026, 2, 15)),
+            ("c1", date(2026, 7, 1)),
+        ]
+    }
+    people["a4"].is_active = False
+    people["a4"].save(update_fields=["is_active"])
+    admin = known_bureau.admin
+    credential_services.credential_suspend(
+        credential_id=granted["a2"].pk, reason="调查期间暂扣", actor=admin, now=noon(date(2026, 5, 1))
+    )
+    credential_services.credential_revoke(
+        credential_id=granted["a3"].pk, reason="依法吊销", actor=admin, now=noon(date(2026, 6, 1))
+    )
+    credential_services.review_hours_set(bureau_id=known_bureau.bureau.pk, required_hours=Decimal("12"))
+    review = credential_services.review_schedule(year=YEAR, review_on=date(2026, 10, 1), actor=admin)
+    result = credential_services.review_run(review_id=review.pk, now=noon(date(2026, 10, 1)), actor=admin)
+    assert (result.passed, result.failed) == (1, 1)
+    for key in ("a1", "a2", "a3", "a4", "b1", "b2", "c1"):
+        people[key].refresh_from_db()
+    return known_bureau
