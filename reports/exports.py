@@ -8,7 +8,7 @@ holds a person or a figure the page would not show them.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import HttpResponse
@@ -19,6 +19,7 @@ from people.models import User
 
 from .selectors.annual import annual_sentences, figure_rows
 from .selectors.common import percent
+from .selectors.credentials import CredentialReport
 from .selectors.participation import ParticipationReport
 from .selectors.study import StudyReport
 
@@ -85,8 +86,45 @@ def study_xlsx(report: StudyReport, *, filename: str = "study") -> HttpResponse:
     return download_response(headers, rows, kind="xlsx", filename=filename, title=_("学法情况"))
 
 
-def people_xlsx(people: Iterable[User], *, columns: list[tuple[str, str]], filename: str) -> HttpResponse:
-    """A people list: name, employee number, department, then ``columns`` (header, attribute)."""
+def credentials_xlsx(report: CredentialReport, *, filename: str = "credentials") -> HttpResponse:
+    headers = [
+        _("单位"),
+        _("层级"),
+        _("有效"),
+        _("暂扣"),
+        _("吊销"),
+        _("即将到期"),
+        _("年审不合格"),
+        _("执法人员"),
+        _("不得执法的执法人员"),
+        _("执法资格有风险人员"),
+    ]
+
+    def line(name: str, depth: Any, figures: Any) -> list[Any]:
+        return [
+            name,
+            depth,
+            figures.valid,
+            figures.suspended,
+            figures.revoked,
+            figures.expiring,
+            figures.review_failed,
+            figures.officers,
+            figures.officers_not_enforcing,
+            figures.at_risk,
+        ]
+
+    rows = [line(row.department.name, row.department.depth, row.figures) for row in report.departments]
+    rows.append(line(_("合计"), "", report.totals))
+    return download_response(headers, rows, kind="xlsx", filename=filename, title=_("执法资格情况"))
+
+
+Column = tuple[str, str | Callable[[Any], Any]]
+
+
+def people_xlsx(people: Iterable[User], *, columns: list[Column], filename: str) -> HttpResponse:
+    """A people list: name, employee number, department, then ``columns`` (header, and the attribute
+    to read or a function of the person)."""
     headers = [_("姓名"), _("工号"), _("单位"), *[header for header, _attr in columns]]
     rows = []
     for person in people:
@@ -96,7 +134,7 @@ def people_xlsx(people: Iterable[User], *, columns: list[tuple[str, str]], filen
             person.department.name if person.department else "",
         ]
         for _header, attribute in columns:
-            value = getattr(person, attribute, "")
+            value = attribute(person) if callable(attribute) else getattr(person, attribute, "")
             cells.append("" if value is None else (float(value) if hasattr(value, "quantize") else value))
         rows.append(cells)
     return download_response(headers, rows, kind="xlsx", filename=filename, title=_("名单"))

@@ -2,10 +2,12 @@
 comes from ``reports.selectors``, every write from ``reports.services``; the files are the API's
 exports (``/api/v1/reports/...?format=xlsx|docx``), so a page and its download never differ.
 
-- ``/reports/``: participation and study by department, drilled down one level at a time
+- ``/reports/``: participation, study and credentials by department, drilled down one level at a time
   (``?department=``), with charts; the participation line refreshes in place while a session is open;
 - ``/reports/live/``: that refreshing part (htmx);
-- ``/reports/people/``: the named people behind a figure, with the .xlsx and the nudge link;
+- ``/reports/people/``: the named people behind a figure, with the .xlsx and the nudge link (the
+  reminders' nudge is about a session or a plan; a credential at risk has neither, so its list links
+  each person's credential instead, where an administrator acts on it);
 - ``/reports/annual/``: the year's figures, their sentences, the published snapshot and a recount
   beside it, and (administrators) publishing.
 """
@@ -167,6 +169,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     trend = selectors.year_on_year(scope=scope)
     focus_id = focus.pk if focus else None
+    credentials = selectors.credential_report(scope=scope, today=timezone.localdate())
+    credential_children = credentials.children_of(focus_id)
+    credential_focus = credentials.row(focus_id) if focus_id else None
     context.update(
         {
             "scope": scope,
@@ -182,6 +187,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cohort_query": _query(cohort),
             "focus_query": _query(cohort, department=focus_id),
             "study_query": urlencode({"year": study_year, **({"department": focus_id} if focus_id else {})}),
+            "credentials": credentials,
+            "credential_children": credential_children,
+            "credential_figures": credential_focus.figures if credential_focus else credentials.totals,
+            "credential_query": urlencode({"department": focus_id} if focus_id else {}),
             "chart": {
                 "rates": _chart_rows(children),
                 "hours": [
@@ -191,6 +200,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                         "required_mean": float(row.figures.required_mean),
                     }
                     for row in study_children
+                ],
+                "credentials": [
+                    {
+                        "name": row.department.name,
+                        "valid": row.figures.valid,
+                        "expiring": row.figures.expiring,
+                        "suspended": row.figures.suspended,
+                        "review_failed": row.figures.review_failed,
+                        "officers_not_enforcing": row.figures.officers_not_enforcing,
+                    }
+                    for row in credential_children
                 ],
                 "trend": [
                     {
@@ -224,6 +244,13 @@ PARTICIPATION_TITLES = {
     "participated": gettext_noop("参考人员"),
     "eligible": gettext_noop("应考人员"),
 }
+CREDENTIAL_TITLES = {
+    "at_risk": gettext_noop("执法资格有风险人员"),
+    "expiring": gettext_noop("执法证即将到期人员"),
+    "suspended": gettext_noop("执法证被暂扣人员"),
+    "review_failed": gettext_noop("年审不合格人员"),
+    "not_enforcing": gettext_noop("不得执法的执法人员"),
+}
 STUDY_TITLES = {
     "behind_on_hours": gettext_noop("学时未达标人员"),
     "courses_unfinished": gettext_noop("必修课程未学完人员"),
@@ -239,7 +266,27 @@ def people(request: HttpRequest) -> HttpResponse:
     focus_id = focus.pk if focus else None
     context: dict[str, Any] = {"focus": focus, "which": which, "breadcrumb": _breadcrumb(scope, focus)}
     try:
-        if which in STUDY_TITLES:
+        if which in CREDENTIAL_TITLES:
+            today = timezone.localdate()
+            rows: list[Any] = list(
+                selectors.credential_people(scope=scope, today=today, which=which, department=focus)
+            )
+            for person in rows:
+                person.risks = _("、").join(selectors.risks_of(person))
+                person.credential_status_label = selectors.status_label(person.credential_status)
+            query = urlencode({"list": which, **({"department": focus_id} if focus_id else {})})
+            context.update(
+                kind="credentials",
+                title=_(CREDENTIAL_TITLES[which]),
+                subtitle=_("截至 %(today)s，即将到期指 %(days)s 天内到期")
+                % {"today": today.isoformat(), "days": selectors.EXPIRY_DAYS},
+                rows=rows,
+                export_url=reverse("report-credentials-people") + "?" + query + "&format=xlsx",
+                back_url=reverse("reports:dashboard")
+                + ("?" + urlencode({"department": focus_id}) if focus_id else ""),
+                nudge=None,
+            )
+        elif which in STUDY_TITLES:
             year = _int(request.GET.get("year")) or timezone.localdate().year
             rows = list(selectors.study_people(scope=scope, year=year, which=which, department=focus))
             query = urlencode({"year": year, "list": which, **({"department": focus_id} if focus_id else {})})

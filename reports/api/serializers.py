@@ -6,6 +6,8 @@ from exams.api.serializers import ErrorSerializer
 
 __all__ = [
     "AnnualFiguresSerializer",
+    "CredentialPersonSerializer",
+    "CredentialReportSerializer",
     "ErrorSerializer",
     "ParticipationSerializer",
     "PersonRowSerializer",
@@ -59,11 +61,51 @@ class StudySerializer(serializers.Serializer):
     departments = DepartmentStudySerializer(many=True)
 
 
+class CredentialFiguresSerializer(serializers.Serializer):
+    valid = serializers.IntegerField(help_text="credentials of active people, by status")
+    suspended = serializers.IntegerField()
+    revoked = serializers.IntegerField()
+    expiring = serializers.IntegerField(
+        help_text="current valid credentials ending today to `expiring_before`"
+    )
+    review_failed = serializers.IntegerField(
+        help_text="valid or suspended credentials failed in annual review"
+    )
+    officers = serializers.IntegerField(help_text="active enforcement officers")
+    officers_not_enforcing = serializers.IntegerField(help_text="officers who may not enforce today")
+    at_risk = serializers.IntegerField(help_text="people with a credential at risk, each once")
+
+
+class DepartmentCredentialsSerializer(CredentialFiguresSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
+    depth = serializers.IntegerField()
+
+
+class CredentialReportSerializer(serializers.Serializer):
+    today = serializers.DateField()
+    expiring_before = serializers.DateField(help_text="the first day after the expiry window (90 days)")
+    totals = CredentialFiguresSerializer()
+    departments = DepartmentCredentialsSerializer(
+        many=True, help_text="Each department over its whole subtree."
+    )
+
+
 class PersonRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     employee_no = serializers.CharField(allow_null=True)
     department = serializers.CharField(allow_null=True)
+
+
+class CredentialPersonSerializer(PersonRowSerializer):
+    risks = serializers.ListField(
+        child=serializers.ChoiceField(choices=["expiring", "suspended", "review_failed", "not_enforcing"])
+    )
+    credential = serializers.DictField(
+        allow_null=True, help_text="The current credential: id, number, status, valid_until (null for none)."
+    )
 
 
 class AnnualFiguresSerializer(serializers.Serializer):

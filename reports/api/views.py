@@ -20,6 +20,8 @@ from .. import exports, selectors, services
 from ..errors import InvalidReportQuery
 from .serializers import (
     AnnualFiguresSerializer,
+    CredentialPersonSerializer,
+    CredentialReportSerializer,
     ErrorSerializer,
     ParticipationSerializer,
     PersonRowSerializer,
@@ -209,6 +211,94 @@ class StudyPeopleView(ReportView):
                 required_courses=person.required_courses,
             )
         return Response(rows)
+
+
+class CredentialReportView(ReportView):
+    @extend_schema(
+        parameters=[FORMAT],
+        responses={200: CredentialReportSerializer, XLSX: bytes, 400: E400, 403: E403},
+        description=(
+            "Enforcement credentials by department, each over its whole subtree, counted today over the "
+            "active people in the caller's scope: valid, suspended, revoked, expiring within 90 days, "
+            "failed in annual review; enforcement officers and those who may not enforce; people at risk."
+        ),
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        scope = selectors.report_scope(request.user)
+        kind = format_param(request)
+        report = selectors.credential_report(scope=scope, today=timezone.localdate())
+        if kind == "xlsx":
+            return exports.credentials_xlsx(report)
+        return Response(report.as_dict())
+
+
+RISK_CODES = [
+    ("risk_expiring", "expiring"),
+    ("risk_suspended", "suspended"),
+    ("risk_review_failed", "review_failed"),
+    ("risk_not_enforcing", "not_enforcing"),
+]
+
+
+class CredentialPeopleView(ReportView):
+    @extend_schema(
+        parameters=[
+            DEPARTMENT,
+            OpenApiParameter(
+                "list",
+                str,
+                enum=list(selectors.CREDENTIAL_LISTS),
+                description="Everyone at risk (default), or one reason.",
+            ),
+            FORMAT,
+        ],
+        responses={200: CredentialPersonSerializer(many=True), XLSX: bytes, 400: E400, 403: E403, 404: E404},
+        description=(
+            "The people whose credential is at risk (expiring, suspended, failed in annual review, or an "
+            "enforcement officer who may not enforce), within the caller's scope."
+        ),
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        scope = selectors.report_scope(request.user)
+        kind = format_param(request)
+        which = request.query_params.get("list", "at_risk")
+        department = selectors.department_in_scope(scope=scope, department_id=department_param(request))
+        people = selectors.credential_people(
+            scope=scope, today=timezone.localdate(), which=which, department=department
+        )
+        if kind == "xlsx":
+            return exports.people_xlsx(
+                people,
+                columns=credential_columns(),
+                filename=f"credentials-{which}",
+            )
+        listed: list[Any] = list(people)
+        rows = person_rows(listed)
+        for row, person in zip(rows, listed, strict=True):  # annotated by the selector
+            row["risks"] = [code for name, code in RISK_CODES if getattr(person, name)]
+            row["credential"] = (
+                None
+                if person.credential_id is None
+                else {
+                    "id": person.credential_id,
+                    "number": person.credential_number,
+                    "status": person.credential_status,
+                    "valid_until": person.credential_valid_until,
+                }
+            )
+        return Response(rows)
+
+
+def credential_columns() -> list[exports.Column]:
+    return [
+        (_("证号"), "credential_number"),
+        (_("状态"), lambda person: selectors.status_label(person.credential_status)),
+        (
+            _("有效期至"),
+            lambda person: person.credential_valid_until.isoformat() if person.credential_valid_until else "",
+        ),
+        (_("风险"), lambda person: _("、").join(selectors.risks_of(person))),
+    ]
 
 
 def published_dict(snapshot: Any) -> dict[str, Any] | None:

@@ -101,3 +101,45 @@ def test_the_dashboard_speaks_english_when_chosen(known_bureau):
     assert "1 not taken part" in page
     annual = client.get("/reports/annual/", {"year": YEAR}).content.decode()
     assert "2 staff took the annual law exam; pass rate 50%." in annual
+
+
+def test_the_leader_sees_the_credentials_of_their_division_and_the_people_at_risk(credentialed_bureau):
+    import time_machine
+
+    from .conftest import TODAY
+
+    client = client_for(credentialed_bureau.leader)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get("/reports/", {"session": credentialed_bureau.session.pk}).content.decode()
+        people = client.get(
+            "/reports/people/", {"department": credentialed_bureau.division1.pk, "list": "at_risk"}
+        ).content.decode()
+        outside = client.get(
+            "/reports/people/", {"department": credentialed_bureau.division2.pk, "list": "at_risk"}
+        )
+    assert 'id="chart-credentials"' in page and 'id="credentials-table"' in page
+    assert '<dd id="credentials-suspended">1</dd>' in page
+    assert '<dd id="credentials-not-enforcing">2 / 3</dd>' in page
+    assert "list=at_risk" in page and "/api/v1/reports/credentials/?format=xlsx" in page
+    assert "甲一" in people and "甲二" in people and "甲三" in people and "乙一" not in people
+    assert "暂扣、执法人员不得执法" in people
+    a2 = credentialed_bureau.people["a2"].credentials.get()
+    assert f'href="/credentials/{a2.pk}/"' in people
+    assert "/api/v1/reports/credentials/people/?list=at_risk" in people and "format=xlsx" in people
+    assert outside.status_code == 404
+
+
+def test_the_credentials_part_speaks_english_when_chosen(credentialed_bureau):
+    import time_machine
+    from django.conf import settings
+
+    from .conftest import TODAY
+
+    client = client_for(credentialed_bureau.leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get("/reports/", {"session": credentialed_bureau.session.pk}).content.decode()
+        people = client.get("/reports/people/", {"list": "at_risk"}).content.decode()
+    assert "Enforcement credentials" in page and "3 at risk" in page
+    assert "Suspended, Officer who may not enforce" in people
+    assert "Credentials at risk" in people

@@ -68,6 +68,20 @@
         },
         options: { scales: { y: { beginAtZero: true } } },
       });
+      draw("chart-credentials", {
+        type: "bar",
+        data: {
+          labels: chart.credentials.map((r) => r.name),
+          datasets: [
+            { label: label("valid"), data: chart.credentials.map((r) => r.valid), backgroundColor: "#1b7f3b" },
+            { label: label("expiring"), data: chart.credentials.map((r) => r.expiring), backgroundColor: "#d69e2e" },
+            { label: label("suspended"), data: chart.credentials.map((r) => r.suspended), backgroundColor: "#b3261e" },
+            { label: label("reviewFailed"), data: chart.credentials.map((r) => r.review_failed), backgroundColor: "#7b341e" },
+            { label: label("notEnforcing"), data: chart.credentials.map((r) => r.officers_not_enforcing), backgroundColor: "#616e7c" },
+          ],
+        },
+        options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
       draw("chart-trend", {
         type: "line",
         data: {
