@@ -24,6 +24,7 @@ from django.utils import timezone
 from courses.models import Course
 from courses.services import PlanCourseIn
 from credentials import services as credential_services
+from credentials.models import Credential
 from exams.models import AttemptStatus, ExamSession
 from people.models import Department, User
 from tests.factories import (
@@ -151,8 +152,8 @@ def credentialed_bureau(known_bureau: Bureau) -> Bureau:
     )
     people["a4"].is_active = True  # a4 passed before leaving
     people["a4"].save(update_fields=["is_active"])
-    granted = {
-        key: CredentialFactory(holder=people[key], granted_at=noon(day))
+    granted: dict[str, Credential] = {
+        key: CredentialFactory.create(holder=people[key], granted_at=noon(day))
         for key, day in [
             ("a1", date(2024, 1, 10)),
             ("a2", date(2026, 3, 1)),

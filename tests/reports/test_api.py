@@ -142,7 +142,7 @@ def outsider(known_bureau: Bureau) -> Any:
     )
     AttemptOutcomeFactory(session=known_bureau.session, candidate=person, passed=False)
     StudyHoursFactory(person=person, year=YEAR, hours="1.0")
-    credential = CredentialFactory(holder=person)
+    credential: Any = CredentialFactory(holder=person)
     credential_services.credential_suspend(
         credential_id=credential.pk, reason="调查期间暂扣", actor=known_bureau.admin, now=timezone.now()
     )

@@ -264,3 +264,167 @@ def test_study_figures_equal_each_persons_own_plan(world):
         totals = report.totals
         assert (totals.people, totals.courses_done, totals.hours_met) == recount(lambda p: True)
         transaction.set_rollback(True)
+
+
+CREDENTIAL_STATES = ["none", "valid", "expiring", "lapsed", "suspended", "revoked", "review_failed"]
+
+
+@st.composite
+def credential_worlds(draw):
+    size = draw(st.integers(min_value=1, max_value=5))
+    parents = [None] + [draw(st.one_of(st.none(), st.integers(0, i - 1))) for i in range(1, size)]
+    people = draw(
+        st.lists(
+            st.tuples(
+                st.one_of(st.none(), st.integers(0, size - 1)),  # department
+                st.booleans(),  # active
+                st.booleans(),  # enforcement officer
+                st.sampled_from(CREDENTIAL_STATES),
+            ),
+            max_size=8,
+        )
+    )
+    led = draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=2, unique=True))
+    return parents, people, led
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(world=credential_worlds())
+def test_credential_figures_equal_the_credentials_apps_own_answers(world):
+    """Per department, the credential report equals a recount person by person that asks the
+    credentials app itself (``may_enforce`` for one person) and reads each credential's row; the
+    people at risk are exactly the recount's; a leader sees the administrator's figures restricted."""
+    from datetime import date, timedelta
+
+    from credentials import services as credential_services
+    from credentials.models import Credential, CredentialStatus, ReviewStanding
+    from credentials.selectors import may_enforce
+    from exams import pools
+    from people.models import User
+    from tests.factories import QualificationSessionFactory, sit_qualification
+
+    today = date(YEAR, 11, 15)
+
+    def noon(day):
+        return datetime(day.year, day.month, day.day, 12, 0, tzinfo=timezone.get_current_timezone())
+
+    # granted on: a credential valid three years ends the day before the anniversary
+    granted_on = {
+        "valid": today - timedelta(days=200),
+        "expiring": date(YEAR - 3, 12, 20),  # valid until YEAR-12-19: within 90 days
+        "lapsed": date(YEAR - 3, 11, 1),  # valid until YEAR-10-31: past, not yet expired by the task
+        "suspended": today - timedelta(days=100),
+        "revoked": today - timedelta(days=100),
+        "review_failed": today - timedelta(days=400),
+    }
+    parents, people_spec, led = world
+    pools._bump()
+    with transaction.atomic():
+        departments = []
+        for parent in parents:
+            departments.append(DepartmentFactory(parent=None if parent is None else departments[parent]))
+        admin = UserFactory(is_superuser=True, department=None)
+        session = QualificationSessionFactory(
+            opens_at=noon(date(YEAR - 4, 1, 1)), closes_at=noon(today + timedelta(days=1))
+        )
+        people = []
+        for index, active, officer, state in people_spec:
+            person = UserFactory(
+                department=None if index is None else departments[index], is_enforcement_officer=officer
+            )
+            if state != "none":
+                attempt = sit_qualification(candidate=person, session=session, now=noon(granted_on[state]))
+                credential = credential_services.credential_grant(
+                    attempt_id=attempt.pk, now=noon(granted_on[state])
+                ).credential
+                if state == "suspended":
+                    credential_services.credential_suspend(
+                        credential_id=credential.pk, reason="暂扣", actor=admin, now=noon(today)
+                    )
+                elif state == "revoked":
+                    credential_services.credential_revoke(
+                        credential_id=credential.pk, reason="吊销", actor=admin, now=noon(today)
+                    )
+                elif state == "review_failed":
+                    Credential.objects.filter(pk=credential.pk).update(review_standing=ReviewStanding.FAILED)
+            if not active:
+                User.objects.filter(pk=person.pk).update(is_active=False)
+            person.refresh_from_db()
+            people.append(person)
+        leader = LeaderFactory(department=None, leader_of=[departments[i] for i in led])
+
+        def recount(within):
+            counts = dict.fromkeys(
+                [
+                    "valid",
+                    "suspended",
+                    "revoked",
+                    "expiring",
+                    "review_failed",
+                    "officers",
+                    "officers_not_enforcing",
+                    "at_risk",
+                ],
+                0,
+            )
+            at_risk = []
+            for person in [*people, leader, admin]:
+                if not person.is_active or not within(person):
+                    continue
+                risky = False
+                for credential in Credential.objects.filter(holder=person):
+                    counts["valid"] += credential.status == CredentialStatus.VALID
+                    counts["suspended"] += credential.status == CredentialStatus.SUSPENDED
+                    counts["revoked"] += credential.status == CredentialStatus.REVOKED
+                    expiring = (
+                        credential.status == CredentialStatus.VALID
+                        and credential.superseded_by_id is None
+                        and today <= credential.valid_until <= today + timedelta(days=90)
+                    )
+                    failed = credential.review_standing == ReviewStanding.FAILED and credential.status in (
+                        CredentialStatus.VALID,
+                        CredentialStatus.SUSPENDED,
+                    )
+                    counts["expiring"] += expiring
+                    counts["review_failed"] += failed
+                    risky |= expiring or failed or credential.status == CredentialStatus.SUSPENDED
+                if person.is_enforcement_officer:
+                    counts["officers"] += 1
+                    if not may_enforce(person=person, on=today):
+                        counts["officers_not_enforcing"] += 1
+                        risky = True
+                counts["at_risk"] += risky
+                if risky:
+                    at_risk.append(person.pk)
+            return counts, sorted(at_risk)
+
+        def in_subtree(department):
+            return lambda p: p.department is not None and p.department.path.startswith(department.path)
+
+        everything = ReportScope(paths=None)
+        report = selectors.credential_report(scope=everything, today=today)
+        for department in departments:
+            row = report.row(department.pk)
+            assert row is not None
+            expected, names = recount(in_subtree(department))
+            assert row.figures.as_dict() == expected
+            listed = selectors.credential_people(scope=everything, today=today, department=department)
+            assert sorted(person.pk for person in listed) == names
+        expected, names = recount(lambda p: True)
+        assert report.totals.as_dict() == expected
+        assert sorted(p.pk for p in selectors.credential_people(scope=everything, today=today)) == names
+        # the leader's figures are the administrator's, restricted to the subtrees they lead
+        scope = selectors.report_scope(leader)
+        mine = selectors.credential_report(scope=scope, today=today)
+        led_departments = sorted((d for d in departments if scope.covers(d.path)), key=lambda d: d.path)
+        assert [row.department.id for row in mine.departments] == [d.pk for d in led_departments]
+        for row in mine.departments:
+            assert row.figures == report.row(row.department.id).figures
+        expected, names = recount(lambda p: p.department is not None and scope.covers(p.department.path))
+        assert mine.totals.as_dict() == expected
+        assert sorted(p.pk for p in selectors.credential_people(scope=scope, today=today)) == names
+        transaction.set_rollback(True)
