@@ -1,5 +1,6 @@
 """The demo makes the dashboard meaningful: last year's and this year's annual exams partly sat, the
-qualification exam too; the demo leader's division has figures; a second run changes nothing."""
+qualification exam too; the demo leader's division has figures, credentials at risk of every kind
+included; a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from courses import demo as courses_demo
+from credentials import demo as credentials_demo
 from exams import demo as exams_demo
 from exams.models import Attempt
 from people import demo as people_demo
@@ -24,6 +26,7 @@ def test_the_demo_gives_the_leader_figures_and_a_second_run_changes_nothing():
     people_demo.seed()
     exams_demo.seed(now=NOW)
     courses_demo.seed(now=NOW)
+    credentials_demo.seed(now=NOW)
     demo.seed(now=NOW)
     attempts = Attempt.objects.count()
     demo.seed(now=NOW)
@@ -51,3 +54,12 @@ def test_the_demo_gives_the_leader_figures_and_a_second_run_changes_nothing():
     assert qualification.totals.participated > 0
     study = selectors.study_report(scope=scope, year=2026)
     assert study.totals.people > 0 and study.totals.hours_sum > 0
+    credentials = selectors.credential_report(scope=scope, today=NOW.date())
+    at_risk = credentials.totals
+    assert at_risk.valid > 0
+    assert (at_risk.suspended, at_risk.review_failed, at_risk.expiring) == (1, 1, 2)
+    assert at_risk.officers_not_enforcing >= 3  # 张伟 (none), the suspended and the failed review
+    names = {
+        p.username for p in selectors.credential_people(scope=scope, today=NOW.date(), which="not_enforcing")
+    }
+    assert "zhangwei" in names
