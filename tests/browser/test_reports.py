@@ -1,5 +1,6 @@
-"""The demo leader's dashboard in a phone's browser: charts for their division only, the drill-down to
-the named people who have not taken part, and the .xlsx and .docx downloads opened and checked."""
+"""The demo leader's dashboard in a phone's browser: charts for their division only (credentials
+included), the drill-down to the named people who have not taken part, and the .xlsx and .docx
+downloads opened and checked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from courses import demo as courses_demo
+from credentials import demo as credentials_demo
 from exams import demo as exams_demo
 from people import demo as people_demo
 from people.models import Department, User
@@ -24,6 +26,7 @@ def test_the_demo_leader_reads_drills_down_and_downloads(page, output_dir):
     people_demo.seed()
     exams_demo.seed()
     courses_demo.seed()
+    credentials_demo.seed()
     reports_demo.seed()
     leader = User.objects.get(username="leader")
     scope = selectors.report_scope(leader)
@@ -47,6 +50,10 @@ def test_the_demo_leader_reads_drills_down_and_downloads(page, output_dir):
     page.wait_for_selector("#chart-rates[data-drawn=true]")
     page.wait_for_selector("#chart-timeline[data-drawn=true]")
     page.wait_for_selector("#chart-hours[data-drawn=true]")
+    page.wait_for_selector("#chart-credentials[data-drawn=true]")
+    credentials = selectors.credential_report(scope=scope, today=timezone.localdate()).totals
+    assert page.locator("#credentials-suspended").inner_text() == str(credentials.suspended) == "1"
+    assert page.locator("#credentials-review-failed").inner_text() == str(credentials.review_failed) == "1"
     rows = page.locator("#participation-table tbody tr td:first-child").all_inner_texts()
     assert rows == ["城建监察支队"]
     body = page.locator("main").inner_text()
