@@ -390,7 +390,7 @@ class AttemptAdmin(RecordAdmin):
     list_filter = ["status", "passed", "session__exam__kind"]
     search_fields = ["candidate__name", "candidate__username", "candidate__employee_no", "session__title"]
     list_select_related = ["session", "candidate"]
-    exclude = ["item_index"]
+    exclude = ["item_index", "paper_json"]
     inlines = [AttemptExtraTimeInline, AttemptItemInline]
     actions = ["submit_overdue"]
 

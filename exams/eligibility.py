@@ -7,7 +7,9 @@ user is an enforcement officer.
 
 Both directions are answered here and agree (a test proves it):
 
-- :func:`session_eligible_q` filters sessions for one user (``my exams``, start);
+- :func:`session_eligible_q` filters sessions for one user (``my exams``, start); the user's
+  department path is a value, or (:func:`user_department_path_in_query`) a subquery read inside
+  the filter's own statement, as the start's claim of a paper drawn ahead does;
 - :func:`eligible_users_q` / :func:`eligible_candidates` filter users for one
   session (the live board, participation reports).
 """
@@ -15,7 +17,8 @@ Both directions are answered here and agree (a test proves it):
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import StartsWith
 
 from people.models import Department, User
 from people.scope import ancestor_ids, subtree_q
@@ -37,17 +40,33 @@ def user_department_path(user: User | AnonymousUser) -> str:
     return str(department.path)
 
 
-def session_eligible_q(user: User | AnonymousUser, *, department_path: str | None = None) -> Q:
+def user_department_path_in_query(user: User) -> str | Subquery:
+    """The user's department path for :func:`session_eligible_q` without a query of its own: the
+    value when the department is loaded (or "" without one), else a subquery that the filter's
+    statement reads itself."""
+    if not user.department_id:
+        return ""
+    if User.department.is_cached(user) and user.department is not None:
+        return str(user.department.path)
+    return Subquery(Department.objects.filter(pk=user.department_id).values("path")[:1])
+
+
+def session_eligible_q(user: User | AnonymousUser, *, department_path: str | Subquery | None = None) -> Q:
     """A filter over ``ExamSession`` for the sessions ``user`` is eligible for.
 
-    ``department_path`` saves the query for the user's department path when the caller has it.
+    ``department_path`` saves the query for the user's department path when the caller has it,
+    as a value or as a subquery (:func:`user_department_path_in_query`). A session department
+    counts when it is the user's department or above it: its id is on the user's path (a value),
+    or the user's path starts with its path (a subquery; the test as :func:`eligible_users_q`'s).
     """
     if not isinstance(user, User) or not user.is_active:
         return Q(pk__in=[])
     path = user_department_path(user) if department_path is None else department_path
     through = ExamSession.departments.through.objects.filter(examsession=OuterRef("pk"))
     query = Q(~Exists(through))
-    if path:
+    if isinstance(path, Subquery):
+        query |= Q(Exists(through.filter(StartsWith(path, F("department__path")))))
+    elif path:
         query |= Q(Exists(through.filter(department_id__in=ancestor_ids(path))))
     if not user.is_enforcement_officer:
         query &= Q(enforcement_officers_only=False)

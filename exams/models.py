@@ -7,7 +7,8 @@ An attempt freezes its paper at start: every ``AttemptItem`` copies the question
 text, options (in the candidate's shuffled order), points, correct keys,
 explanation and law reference, so later edits of the bank never change a drawn
 paper. ``Attempt.item_index`` is a compact copy of what an answer save needs to
-validate (``{"<item id>": [kind, [option keys]]}``), so a save reads one row.
+validate (``{"<item id>": [kind, [option keys]]}``), so a save reads one row; a paper drawn
+ahead also keeps its items as the start API sends them (``Attempt.paper_json``).
 """
 
 from __future__ import annotations
@@ -371,14 +372,20 @@ class ExamSession(models.Model):
 
 
 class StartedAttemptManager(models.Manager["Attempt"]):
-    """Attempts that have started: every attempt but the papers drawn ahead and not yet claimed."""
+    """Attempts that have started: every attempt but the papers drawn ahead and not yet claimed.
+
+    ``paper_json`` (a drawn paper's rendered items, about 20 KB) is read only by the claim's own
+    statement, so it is never loaded with an attempt."""
 
     def get_queryset(self) -> models.QuerySet[Attempt]:
-        return super().get_queryset().exclude(status=AttemptStatus.DRAWN)
+        return super().get_queryset().exclude(status=AttemptStatus.DRAWN).defer("paper_json")
 
 
 class EveryAttemptManager(models.Manager["Attempt"]):
-    """Every attempt, papers drawn ahead included (drawing and claiming them)."""
+    """Every attempt, papers drawn ahead included (drawing and claiming them); ``paper_json`` deferred."""
+
+    def get_queryset(self) -> models.QuerySet[Attempt]:
+        return super().get_queryset().defer("paper_json")
 
 
 class Attempt(models.Model):
@@ -411,6 +418,11 @@ class Attempt(models.Model):
     score = models.DecimalField(_("得分"), max_digits=7, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("及格"), null=True, blank=True)
     item_index = models.JSONField(_("题目索引"), default=dict, editable=False)
+    # A paper drawn ahead, as the start API sends its items (``selectors.paper_json``): written
+    # with the paper, so the start that claims it sends it without reading or encoding the items.
+    # Empty for a paper drawn at start. Nothing a candidate sees in it changes after the draw
+    # (a key correction changes only keys and scores, which it never holds).
+    paper_json = models.TextField(_("考生所见试卷（JSON）"), blank=True, default="", editable=False)
 
     objects = StartedAttemptManager()
     with_drawn = EveryAttemptManager()

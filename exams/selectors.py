@@ -11,6 +11,7 @@ Attempts
     attempt_for_candidate(*, attempt_id, candidate) -> Attempt      the candidate's own attempt (404 otherwise)
     attempt_paper(*, attempt) -> list[PaperItem]                    the frozen paper with saved answers, no keys
     attempt_payload(attempt, items, now) -> dict                    the API's attempt shape (no keys)
+    paper_json(items) -> str                                        its items as the API's JSON (a paper drawn ahead)
     review_state(*, attempt, now) -> None                           raises ReviewNever/ReviewNotYet when not allowed
     attempt_review(*, attempt, now) -> list[ReviewItem]             keys, explanations, law references
                                                                     (withheld for live questions; 3 queries)
@@ -29,6 +30,7 @@ Questions and exams (administrators)
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -365,6 +367,29 @@ def attempt_payload(attempt: Attempt, items: list[PaperItem], now: datetime) -> 
         "passed": attempt.passed if submitted else None,
         "items": [item.__dict__ for item in items],
     }
+
+
+def paper_item_data(item: dict[str, Any]) -> dict[str, Any]:
+    """One item of a paper as the API sends it (``PaperItemSerializer``'s fields, in its order)."""
+    return {
+        "id": item["id"],
+        "position": item["position"],
+        "kind": item["kind"],
+        "stem": item["stem"],
+        "options": [{"key": option["key"], "text": option["text"]} for option in item["options"]],
+        "points": item["points"],
+        "answer": list(item["answer"]),
+    }
+
+
+def paper_json(items: list[PaperItem]) -> str:
+    """The items of ``attempt_payload`` as the API's JSON renders them (compact, non-ASCII as is,
+    U+2028/U+2029 escaped, as DRF's ``JSONRenderer`` with the project's settings): a paper drawn
+    ahead keeps it, and the start that claims the paper sends it as is (``Attempt.paper_json``)."""
+    text = json.dumps(
+        [paper_item_data(item.__dict__) for item in items], ensure_ascii=False, separators=(",", ":")
+    )
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def attempt_paper(*, attempt: Attempt) -> list[PaperItem]:

@@ -24,6 +24,7 @@ from ..models import (
     QuestionKind,
     ReviewPolicy,
 )
+from ..selectors import paper_item_data
 from ..services import EXAM_FIELDS, QUESTION_FIELDS
 
 _DATETIME = serializers.DateTimeField()
@@ -289,18 +290,7 @@ class AttemptSerializer(serializers.Serializer):
                 data[name] = _DATETIME.to_representation(data[name])
         if data["score"] is not None:
             data["score"] = float(data["score"])
-        data["items"] = [
-            {
-                "id": item["id"],
-                "position": item["position"],
-                "kind": item["kind"],
-                "stem": item["stem"],
-                "options": [{"key": option["key"], "text": option["text"]} for option in item["options"]],
-                "points": item["points"],
-                "answer": list(item["answer"]),
-            }
-            for item in data["items"]
-        ]
+        data["items"] = [paper_item_data(item) for item in data["items"]]
         return data
 
 

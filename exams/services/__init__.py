@@ -33,7 +33,7 @@ Running a session (``services/sessions.py``)
     session_extend(*, session, closes_at, now) -> ExamSession   (ValidationFailed on "closes_at")
 
 Attempts (``services/attempts/``: start, save, submit, extra_time; raw SQL in ``sql.py``)
-    attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items)
+    attempt_start(*, session_id, candidate, now, rng=None) -> StartResult(attempt, created, items, items_json)
     practice_start(*, candidate, exam_id: int | None, now, rng=None, include_unlisted=False) -> StartResult
     attempt_answers_save(*, attempt_id, candidate, answers: Sequence[AnswerIn], now) -> SaveResult(saved, saved_at)
     attempt_submit(*, attempt_id, candidate, now) -> SubmitResult(attempt_id, status, score, max_score, passed)

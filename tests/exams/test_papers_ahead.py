@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from exams import services
-from exams.models import Attempt, AttemptItem, AttemptStatus, ExamKind
+from exams import selectors, services
+from exams.eligibility import is_eligible
+from exams.errors import NotEligible
+from exams.models import Attempt, AttemptItem, AttemptStatus, ExamKind, LawArea, QuestionKind
 from exams.tasks import papers_draw_ahead
+from people.models import User
 from tests.conftest import token_client
 from tests.exams.conftest import statements
-from tests.factories import DepartmentFactory, ExamFactory, ExamSessionFactory, UserFactory
+from tests.factories import (
+    DepartmentFactory,
+    ExamFactory,
+    ExamSessionFactory,
+    QuestionFactory,
+    RuleIn,
+    UserFactory,
+)
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PAPER_ITEM_KEYS = {"id", "position", "kind", "stem", "options", "points", "answer"}
@@ -59,7 +72,7 @@ def test_drawing_ahead_gives_each_eligible_person_one_frozen_paper_and_is_idempo
     assert Attempt.objects.count() == 0
 
 
-def test_a_start_claims_the_paper_drawn_ahead_in_four_statements_after_authentication(audience, travel):
+def test_a_start_claims_the_paper_drawn_ahead_in_one_statement_after_authentication(audience, travel):
     session, people, _outsider = audience
     services.session_papers_draw(session_id=session.pk, now=NOW)
     drawn = Attempt.with_drawn.get(candidate=people[0])
@@ -77,8 +90,9 @@ def test_a_start_claims_the_paper_drawn_ahead_in_four_statements_after_authentic
     assert body["id"] == drawn.pk
     assert [item["id"] for item in body["items"]] == drawn_items
     assert all(set(item) == PAPER_ITEM_KEYS for item in body["items"])
-    # token + user, department path, session + eligibility, the candidate's attempts, the claim, the paper
-    assert len(captured) == 6, captured.sql
+    # token + user; the claim: session, window, eligibility, attempts, deadline and paper in one UPDATE
+    assert len(captured) == 2, captured.sql
+    assert captured.sql[1].startswith('UPDATE "exams_attempt"') and "RETURNING" in captured.sql[1]
     assert not any(sql.startswith("INSERT") for sql in captured.sql)
     drawn.refresh_from_db()
     assert (drawn.status, drawn.started_at, drawn.deadline) == (
@@ -171,3 +185,255 @@ def test_the_beat_task_draws_for_sessions_opening_soon_or_open_only(bank, travel
     assert drawn == 2
     assert set(Attempt.with_drawn.values_list("session_id", flat=True)) == {soon.pk}
     assert not Attempt.with_drawn.filter(session__in=[later, closed, practice]).exists()
+
+
+def as_read_from_the_items(client, body):
+    """The same attempt as the API builds it from its rows (items read and encoded per request)."""
+    return client.get(f"/api/v1/attempts/{body['id']}/")
+
+
+def test_the_claimed_paper_is_byte_for_byte_what_the_items_give(audience, travel):
+    audience_session, people, _outsider = audience
+    # Text a JSON encoder must escape, or must not: quotes, backslashes, line separators, Chinese.
+    QuestionFactory(
+        kind=QuestionKind.SINGLE,
+        category=LawArea.OTHER,
+        stem='引号"与反斜杠\\，行\u2028分隔\u2029符，换行\n与制表\t。',
+        options=[{"key": "A", "text": '甲 "A"'}, {"key": "B", "text": "乙\u2028B"}],
+        answer=["B"],
+    )
+    rules = [
+        *ExamFactory.rules.function(),
+        RuleIn(kind=QuestionKind.SINGLE, category=LawArea.OTHER, count=1, points=1),
+    ]
+    session = ExamSessionFactory(
+        exam=ExamFactory(rules=rules),
+        opens_at=audience_session.opens_at,
+        closes_at=audience_session.closes_at,
+        departments=list(audience_session.departments.all()),
+    )
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    travel.move_to(NOW + timedelta(hours=2))
+    clients = [token_client(person) for person in people]
+
+    claimed = [start(client, session) for client in clients]
+    read = [
+        as_read_from_the_items(client, response.json())
+        for client, response in zip(clients, claimed, strict=True)
+    ]
+    resumed = [start(client, session) for client in clients]
+
+    for started, from_items, again in zip(claimed, read, resumed, strict=True):
+        assert (started.status_code, from_items.status_code, again.status_code) == (201, 200, 200)
+        assert started["Content-Type"] == from_items["Content-Type"] == "application/json"
+        assert started.content == from_items.content == again.content
+    assert any("\\u2028" in response.content.decode() for response in claimed)
+
+
+def test_the_paper_kept_with_a_drawn_paper_holds_no_key_explanation_or_law_reference(audience, travel):
+    session, _people, _outsider = audience
+
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+
+    for attempt in Attempt.with_drawn.filter(session=session).only("pk", "paper_json"):
+        items = json.loads(attempt.paper_json)
+        frozen = list(AttemptItem.objects.filter(attempt=attempt).order_by("position"))
+        assert [set(item) for item in items] == [PAPER_ITEM_KEYS] * len(frozen)
+        assert items == [
+            {
+                "id": item.pk,
+                "position": item.position,
+                "kind": item.kind,
+                "stem": item.stem,
+                "options": item.options,
+                "points": item.points,
+                "answer": [],
+            }
+            for item in frozen
+        ]
+        for item in frozen:
+            assert item.explanation not in attempt.paper_json
+            assert item.law_reference not in attempt.paper_json
+    # Attempts are never loaded with it.
+    assert "paper_json" in Attempt.with_drawn.first().get_deferred_fields()
+
+
+def test_the_claim_sets_the_deadline_as_a_start_always_has(bank, travel):
+    """The exam's duration from the start, cut at the session's close (attempt_deadline)."""
+    department = DepartmentFactory()
+    early, late = UserFactory.create_batch(2, department=department)
+    session = ExamSessionFactory(
+        exam=ExamFactory(duration_minutes=90),
+        opens_at=NOW + timedelta(hours=1),
+        closes_at=NOW + timedelta(hours=3),
+        departments=[department],
+    )
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+
+    travel.move_to(NOW + timedelta(hours=1, seconds=1.5))
+    first = start(token_client(early), session).json()
+    travel.move_to(NOW + timedelta(hours=2))
+    second = start(token_client(late), session).json()
+
+    assert Attempt.objects.get(pk=first["id"]).deadline == NOW + timedelta(hours=2, minutes=30, seconds=1.5)
+    assert Attempt.objects.get(pk=second["id"]).deadline == NOW + timedelta(hours=3)
+    assert (first["remaining_seconds"], second["remaining_seconds"]) == (90 * 60, 60 * 60)
+
+
+def test_a_claim_refused_changes_nothing_and_says_why_as_before(audience, travel):
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    people[0].is_active = False
+    people[0].save(update_fields=["is_active"])
+    session.enforcement_officers_only = True
+    session.save(update_fields=["enforcement_officers_only"])
+    travel.move_to(NOW + timedelta(hours=2))
+
+    # A deactivated account cannot use its token (401); the services refuse it too, for a page.
+    with pytest.raises(NotEligible):
+        services.attempt_start(session_id=session.pk, candidate=people[0], now=NOW + timedelta(hours=2))
+    not_an_officer = start(token_client(people[1]), session)
+    travel.move_to(NOW + timedelta(hours=6))
+    people[2].is_enforcement_officer = True
+    people[2].save(update_fields=["is_enforcement_officer"])
+    closed = start(token_client(people[2]), session)
+
+    assert (not_an_officer.status_code, not_an_officer.json()["code"]) == (403, "not_eligible")
+    assert (closed.status_code, closed.json()["code"]) == (409, "session_closed")
+    drawn = Attempt.with_drawn.filter(session=session)
+    assert set(drawn.values_list("status", "started_at", "deadline")) == {
+        (AttemptStatus.DRAWN, NOW, session.closes_at)
+    }
+
+
+def test_a_drawn_paper_is_claimed_through_a_department_above_the_candidates(bank, travel):
+    bureau = DepartmentFactory()
+    section = DepartmentFactory(parent=DepartmentFactory(parent=bureau))
+    person = UserFactory(department=section)
+    elsewhere = UserFactory(department=DepartmentFactory())
+    session = ExamSessionFactory(
+        opens_at=NOW + timedelta(hours=1), closes_at=NOW + timedelta(hours=5), departments=[bureau]
+    )
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    travel.move_to(NOW + timedelta(hours=2))
+    client = token_client(person)
+
+    with statements() as captured:
+        response = start(client, session)
+
+    assert response.status_code == 201
+    assert len(captured) == 2, captured.sql
+    assert start(token_client(elsewhere), session).status_code == 403
+
+
+def test_a_paper_drawn_before_papers_kept_their_json_is_claimed_from_its_items(audience, travel):
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    Attempt.with_drawn.update(paper_json="")
+    travel.move_to(NOW + timedelta(hours=2))
+    client = token_client(people[0])
+
+    with statements() as captured:
+        response = start(client, session)
+
+    assert response.status_code == 201
+    assert len(captured) == 3, captured.sql  # token + user, the claim, the items
+    assert response.content == as_read_from_the_items(client, response.json()).content
+
+
+def test_after_a_key_correction_the_claimed_paper_still_equals_its_items(audience, travel):
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    item = AttemptItem.objects.filter(attempt__candidate=people[0], kind="single").first()
+    services.question_correct_answer(
+        question=item.question, answer=["A" if item.correct != ["A"] else "C"], reason="答案有误", actor=None
+    )
+    travel.move_to(NOW + timedelta(hours=2))
+    client = token_client(people[0])
+
+    response = start(client, session)
+
+    assert response.status_code == 201
+    assert response.content == as_read_from_the_items(client, response.json()).content
+
+
+def test_a_client_asking_for_indented_json_gets_the_same_attempt(audience, travel):
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    travel.move_to(NOW + timedelta(hours=2))
+    client = token_client(people[0])
+
+    indented = client.post(
+        f"/api/v1/exam-sessions/{session.pk}/attempts/", HTTP_ACCEPT="application/json; indent=2"
+    )
+
+    assert indented.status_code == 201
+    assert b'\n  "id": ' in indented.content
+    assert json.loads(indented.content) == as_read_from_the_items(client, indented.json()).json()
+
+
+def test_the_start_result_gives_the_claimed_items_to_callers_that_are_not_the_api(audience, travel):
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    travel.move_to(NOW + timedelta(hours=2))
+
+    result = services.attempt_start(session_id=session.pk, candidate=people[0], now=NOW + timedelta(hours=2))
+
+    attempt = Attempt.objects.get(pk=result.attempt.pk)
+    assert result.created and result.items_json is not None
+    assert result.items == selectors.paper_items(attempt)
+    assert (result.attempt.session.title, result.attempt.session.exam.title) == (
+        session.title,
+        session.exam.title,
+    )
+    assert (result.attempt.status, result.attempt.deadline) == (attempt.status, attempt.deadline)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    audience=st.lists(st.integers(0, 5), max_size=3),
+    place=st.integers(-1, 5),
+    officers_only=st.booleans(),
+    officer=st.booleans(),
+)
+def test_the_claim_decides_eligibility_as_exams_eligibility_does(
+    bank, audience, place, officers_only, officer
+):
+    """The claim reads the department path inside its statement; it claims exactly when
+    ``is_eligible`` (the path as a value) says yes, and otherwise changes nothing."""
+    root = DepartmentFactory()
+    departments = [root]
+    for index in range(5):
+        departments.append(DepartmentFactory(parent=departments[index // 2]))
+    session = ExamSessionFactory(
+        opens_at=NOW - timedelta(hours=1),
+        closes_at=NOW + timedelta(hours=1),
+        departments=[departments[i] for i in audience],
+        enforcement_officers_only=officers_only,
+    )
+    person = UserFactory(
+        department=departments[place] if place >= 0 else None, is_enforcement_officer=officer
+    )
+    drawn = Attempt.with_drawn.create(
+        session=session,
+        candidate=person,
+        number=1,
+        status=AttemptStatus.DRAWN,
+        started_at=NOW,
+        deadline=session.closes_at,
+        max_score=1,
+        paper_json="[]",
+    )
+    candidate = User.objects.get(pk=person.pk)  # the department not loaded
+
+    try:
+        result = services.attempt_start(session_id=session.pk, candidate=candidate, now=NOW)
+    except NotEligible:
+        result = None
+
+    expected = is_eligible(User.objects.get(pk=person.pk), session)
+    assert (result is not None) == expected
+    drawn.refresh_from_db()
+    assert drawn.status == (AttemptStatus.IN_PROGRESS if expected else AttemptStatus.DRAWN)
+    if result is not None:
+        assert (result.attempt.pk, result.items_json) == (drawn.pk, "[]")

@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exams import services
-from exams.eligibility import eligible_candidates, is_eligible, session_eligible_q
+from exams.eligibility import (
+    eligible_candidates,
+    is_eligible,
+    session_eligible_q,
+    user_department_path_in_query,
+)
 from exams.errors import GradingLocked
 from exams.models import Attempt, Exam, ExamRule, ExamSession, LawArea, QuestionKind
 from people.models import User
@@ -470,7 +475,15 @@ def test_both_directions_of_eligibility_agree(db, audience, officers_only, peopl
     by_user = {
         user for user in users if ExamSession.objects.filter(session_eligible_q(user), pk=session.pk).exists()
     }
-    assert by_session == by_user
+    # The department path read inside the statement (a start's claim), not before it.
+    by_user_in_query = {
+        user
+        for user in User.objects.filter(pk__in=[user.pk for user in users])
+        if ExamSession.objects.filter(
+            session_eligible_q(user, department_path=user_department_path_in_query(user)), pk=session.pk
+        ).exists()
+    }
+    assert by_session == by_user == by_user_in_query
 
 
 @pytest.mark.parametrize("sessions", [1, 6])

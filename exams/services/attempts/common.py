@@ -4,6 +4,7 @@ that locks an attempt. The not-found error is in ``exams.errors``; reading a pap
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,11 +36,35 @@ class SaveResult:
     deadline: datetime
 
 
-@dataclass(frozen=True)
 class StartResult:
-    attempt: Attempt
-    created: bool
-    items: list[PaperItem]
+    """A started or resumed attempt and its paper (with the saved answers).
+
+    ``items_json`` is set when the start claimed a paper drawn ahead: its items as the API sends
+    them (``Attempt.paper_json``), which the API sends as is; ``items`` then decodes them on first
+    use. The attempt's ``session`` and its ``exam`` are loaded (after a claim: their id and title).
+    """
+
+    __slots__ = ("_items", "attempt", "created", "items_json")
+
+    def __init__(
+        self,
+        *,
+        attempt: Attempt,
+        created: bool,
+        items: list[PaperItem] | None = None,
+        items_json: str | None = None,
+    ) -> None:
+        assert (items is None) != (items_json is None), "items or items_json"
+        self.attempt = attempt
+        self.created = created
+        self.items_json = items_json
+        self._items = items
+
+    @property
+    def items(self) -> list[PaperItem]:
+        if self._items is None:
+            self._items = [PaperItem(**item) for item in json.loads(self.items_json or "[]")]
+        return self._items
 
 
 @dataclass(frozen=True)

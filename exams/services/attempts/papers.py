@@ -10,7 +10,9 @@ bank never change it. Drawing ``n`` papers costs the same statements as drawing 
 :func:`session_papers_draw` draws ahead: before a session opens (the beat task
 ``exams.tasks.papers_draw_ahead``), every eligible person without an attempt in it gets a paper,
 in batches, as an attempt with status ``drawn`` — not yet started, invisible to every query
-through ``Attempt.objects``. A start then only claims it (one ``UPDATE``) and reads it.
+through ``Attempt.objects`` — that also keeps its items as the start API sends them
+(``Attempt.paper_json``). A start then only claims it: one ``UPDATE … RETURNING`` that checks
+the session, eligibility and attempts and returns the paper (``start.py``).
 Idempotent and safe to run concurrently: a batch locks the session row, and only people with
 no attempt in the session are drawn for. Whoever has none when they start (added to the
 roster after the draw, a retake, a practice) gets a fresh paper on demand, the same way.
@@ -32,6 +34,7 @@ from ...errors import BankInsufficient, PracticeWithheld
 from ...live import is_live
 from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession, Question, QuestionKind, key_mask
 from ...pools import PoolKey, RuleSpec, draw_question_ids, pools_without, refresh_pools, rule_pools
+from ...selectors import paper_json
 from ..exams import exam_rule_specs
 from .common import PaperItem
 from .sql import items_insert
@@ -158,15 +161,23 @@ def freeze_papers(
                 answer=[],
             )
         )
+    drawn_ahead = False
     for attempt in attempts:
         attempt.item_index = {
             str(paper_item.id): [paper_item.kind, [option["key"] for option in paper_item.options]]
             for paper_item in frozen[attempt.pk]
         }
+        if attempt.status == AttemptStatus.DRAWN:
+            # What the start that claims it sends: no answer is saved before then.
+            attempt.paper_json = paper_json(frozen[attempt.pk])
+            drawn_ahead = True
+    fields = ["item_index", "paper_json"] if drawn_ahead else ["item_index"]
     if len(attempts) == 1:
-        Attempt.with_drawn.filter(pk=attempts[0].pk).update(item_index=attempts[0].item_index)
+        Attempt.with_drawn.filter(pk=attempts[0].pk).update(
+            **{name: getattr(attempts[0], name) for name in fields}
+        )
     else:
-        Attempt.with_drawn.bulk_update(attempts, ["item_index"], batch_size=DRAW_BATCH)
+        Attempt.with_drawn.bulk_update(attempts, fields, batch_size=DRAW_BATCH)
     return [FrozenPaper(attempt=attempt, items=frozen[attempt.pk]) for attempt in attempts]
 
 

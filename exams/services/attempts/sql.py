@@ -3,22 +3,35 @@
 - :func:`items_insert` — a paper's items in one statement (PostgreSQL: one JSON document
   through ``jsonb_to_recordset``);
 - :func:`answers_upsert` — a whole save: checks and a multi-row ``INSERT … ON CONFLICT``;
-- :func:`attempt_save_state` — the attempt row as a refused save explains itself.
+- :func:`attempt_save_state` — the attempt row as a refused save explains itself;
+- :func:`drawn_paper_claim` — a start's claim of a paper drawn ahead, checks included, with
+  ``UPDATE … FROM … RETURNING``.
 
-Django's ORM cannot say these (a guarded ``INSERT … SELECT`` with ``FOR KEY SHARE``), or says
-them slowly (client-side quoting of a 100-row insert); everything else is the ORM's.
+Django's ORM cannot say these (a guarded ``INSERT … SELECT`` with ``FOR KEY SHARE``, an
+``UPDATE … RETURNING``), or says them slowly (client-side quoting of a 100-row insert); everything else is the ORM's.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
-from ...models import SAVE_GRACE, Attempt, AttemptAnswer, AttemptItem, AttemptStatus, QuestionKind
+from ...models import (
+    SAVE_GRACE,
+    Attempt,
+    AttemptAnswer,
+    AttemptItem,
+    AttemptStatus,
+    Exam,
+    ExamSession,
+    QuestionKind,
+)
 
 # Every concrete column of AttemptItem but the id, with the type ``jsonb_to_recordset``
 # reads it as (a test holds this list to the model).
@@ -144,3 +157,77 @@ def answers_upsert(
         # Rows written, inserted or updated (rowcount is not reliable for a WITH statement on SQLite).
         written = cursor.fetchall()
     return (len(written), _aware(written[0][0])) if written else (0, None)
+
+
+@dataclass(frozen=True)
+class ClaimedPaper:
+    """The row of a paper drawn ahead that a start has just claimed."""
+
+    attempt_id: int
+    number: int
+    deadline: datetime
+    max_score: int
+    paper_json: str  # "" for a paper drawn before papers kept their JSON
+    session_title: str
+    exam_id: int
+    exam_title: str
+
+
+def drawn_paper_claim(
+    *, session_id: int, candidate_id: int, now: datetime, claimable: QuerySet[Any]
+) -> ClaimedPaper | None:
+    """Start the candidate's paper drawn ahead in this session, in one statement; None if none was claimed.
+
+    ``claimable`` is the session as a query of one column, ``claim_deadline`` (the deadline of
+    an attempt started ``now``), holding a row only when the start may claim now (the session
+    open, the candidate eligible…). The claim also needs the candidate to have no other attempt
+    of the session (started or submitted). A second start at the same moment waits for this
+    one's row lock and then finds nothing left to claim.
+    """
+    quote = connection.ops.quote_name
+    attempts = quote(Attempt._meta.db_table)
+    sessions = quote(ExamSession._meta.db_table)
+    exams = quote(Exam._meta.db_table)
+    claimable_sql, claimable_params = claimable.query.sql_with_params()
+    sql = (
+        f"UPDATE {attempts} SET status = %s, started_at = %s, deadline = claimable.claim_deadline "
+        f"FROM ({claimable_sql}) AS claimable "
+        f"WHERE {attempts}.session_id = %s AND {attempts}.candidate_id = %s AND {attempts}.status = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {attempts} other WHERE other.session_id = %s "
+        "AND other.candidate_id = %s AND other.status <> %s) "
+        f"RETURNING {attempts}.id, {attempts}.number, {attempts}.deadline, {attempts}.max_score, "
+        f"{attempts}.paper_json, (SELECT title FROM {sessions} WHERE id = %s), "
+        f"(SELECT exam_id FROM {sessions} WHERE id = %s), "
+        f"(SELECT e.title FROM {exams} e JOIN {sessions} s ON s.exam_id = e.id WHERE s.id = %s)"
+    )
+    drawn = AttemptStatus.DRAWN.value
+    params = [
+        AttemptStatus.IN_PROGRESS.value,
+        connection.ops.adapt_datetimefield_value(now),
+        *claimable_params,
+        session_id,
+        candidate_id,
+        drawn,
+        session_id,
+        candidate_id,
+        drawn,
+        session_id,
+        session_id,
+        session_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attempt_id, number, deadline, max_score, paper, session_title, exam_id, exam_title = row
+    return ClaimedPaper(
+        attempt_id=attempt_id,
+        number=number,
+        deadline=_aware(deadline),
+        max_score=max_score,
+        paper_json=paper,
+        session_title=session_title,
+        exam_id=exam_id,
+        exam_title=exam_title,
+    )

@@ -1,26 +1,43 @@
 """Starting an attempt: resume the one in progress, claim the paper drawn ahead, or draw one now.
 
 A start costs a fixed number of statements whatever the size of the paper or of the bank.
-With a paper drawn ahead (``papers.session_papers_draw``) it is the reads of the session and
-of the candidate's attempts, one ``UPDATE`` that claims the paper and one read of its items.
-Without one (a late joiner, a retake, a practice) the paper is drawn now: pools from the
-cache (see ``exams.pools``), one ``id IN`` fetch of the drawn questions, one insert of the
-attempt, one of its items, one update of its index.
+With a paper drawn ahead (``papers.session_papers_draw``) it is **one statement**:
+:func:`.sql.drawn_paper_claim`, an ``UPDATE … RETURNING`` whose ``WHERE`` holds every check the
+full path below makes before it claims a paper (the session open, the candidate eligible by
+``exams.eligibility``, no other attempt of the session, attempts allowed), and which returns
+the paper as the API sends it (``Attempt.paper_json``, written when it was drawn), so neither
+the items nor the session are read and nothing is encoded. No transaction either.
+
+When that claims nothing (no paper drawn ahead: a late joiner, someone added to the roster
+after the draw, a retake, a resume, a refusal), the full path runs as before: the session with
+eligibility (the department path read inside it), the candidate's attempts, then a resume, a
+refusal, or a paper drawn now: pools from the cache (see ``exams.pools``), one ``id IN`` fetch of
+the drawn questions, one insert of the attempt, one of its items, one update of its index.
+Practice papers are never drawn ahead, so a practice start goes straight to the full path.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    DurationField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Value,
+)
+from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
 from people.models import User
 
-from ...eligibility import session_eligible_q, user_department_path
+from ...eligibility import session_eligible_q, user_department_path_in_query
 from ...errors import (
     NoAttemptsLeft,
     NoPracticeExam,
@@ -34,6 +51,7 @@ from ...selectors import paper_items
 from ..exams import exam_rule_specs, practice_session_for
 from .common import StartResult, is_overdue
 from .papers import attempt_deadline, draw_papers, freeze_papers, paper_max_score
+from .sql import drawn_paper_claim
 from .submit import attempt_submit_if_overdue
 
 
@@ -57,6 +75,29 @@ def attempt_start(
     the session and the attempts allowed permit it. Two concurrent starts by the
     same candidate yield one attempt.
     """
+    return _start(
+        session_id=session_id,
+        candidate=candidate,
+        now=now,
+        rng=rng,
+        include_unlisted=include_unlisted,
+        drawn_ahead=True,
+    )
+
+
+def _start(
+    *,
+    session_id: int,
+    candidate: User,
+    now: datetime,
+    rng: random.Random | None,
+    include_unlisted: bool,
+    drawn_ahead: bool,
+) -> StartResult:
+    if drawn_ahead and candidate.is_active:
+        claimed = _drawn_paper_claim(session_id=session_id, candidate=candidate, now=now)
+        if claimed is not None:
+            return claimed
     for _retry in range(3):
         try:
             return _attempt_start(
@@ -87,7 +128,7 @@ def _attempt_start(
 ) -> StartResult:
     if not candidate.is_active:
         raise NotEligible(_("您的账号已停用，不能参加考试。"))
-    eligible = session_eligible_q(candidate, department_path=user_department_path(candidate))
+    eligible = session_eligible_q(candidate, department_path=user_department_path_in_query(candidate))
     session = (
         ExamSession.objects.select_related("exam")
         .annotate(candidate_eligible=ExpressionWrapper(eligible, output_field=BooleanField()))
@@ -128,6 +169,57 @@ def _attempt_start(
         now=now,
         rng=rng or random.Random(),
     )
+
+
+def _drawn_paper_claim(*, session_id: int, candidate: User, now: datetime) -> StartResult | None:
+    """Claim the candidate's paper drawn ahead in one statement when the full path would claim it
+    now (:func:`_attempt_start`'s checks, in SQL); None otherwise, and nothing changed."""
+    claimable = (
+        ExamSession.objects.filter(
+            session_eligible_q(candidate, department_path=user_department_path_in_query(candidate)),
+            pk=session_id,
+            opens_at__lte=now,
+            closes_at__gt=now,
+            exam__max_attempts__gt=0,
+        )
+        # Never drawn ahead; and an unlisted one starts only where it is offered.
+        .exclude(exam__kind=ExamKind.PRACTICE)
+        .values(
+            # attempt_deadline's rule: the exam's duration from now, cut at the session's close.
+            claim_deadline=Least(
+                ExpressionWrapper(
+                    Value(now) + _minutes(F("exam__duration_minutes")), output_field=DateTimeField()
+                ),
+                F("closes_at"),
+            )
+        )
+    )
+    row = drawn_paper_claim(session_id=session_id, candidate_id=candidate.pk, now=now, claimable=claimable)
+    if row is None:
+        return None
+    attempt = Attempt(
+        pk=row.attempt_id,
+        session=ExamSession(
+            pk=session_id, title=row.session_title, exam=Exam(pk=row.exam_id, title=row.exam_title)
+        ),
+        candidate=candidate,
+        number=row.number,
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        deadline=row.deadline,
+        max_score=row.max_score,
+    )
+    if not row.paper_json:  # drawn before papers kept their JSON
+        return StartResult(attempt=attempt, created=True, items=paper_items(attempt))
+    return StartResult(attempt=attempt, created=True, items_json=row.paper_json)
+
+
+def _minutes(count: F) -> Expression:
+    """A duration of ``count`` minutes in SQL: an interval on PostgreSQL; elsewhere Django keeps
+    durations as microseconds, and adds them to a datetime as the same datetime text it stores."""
+    if connection.features.has_native_duration_field:
+        return count * Value(timedelta(minutes=1))
+    return ExpressionWrapper(count * Value(60_000_000), output_field=DurationField())
 
 
 def _local(moment: datetime) -> str:
@@ -199,6 +291,11 @@ def practice_start(
     if exam is None:
         raise NoPracticeExam(_("没有可用的练习卷。"))
     session = practice_session_for(exam=exam, candidate=candidate, now=now)
-    return attempt_start(
-        session_id=session.pk, candidate=candidate, now=now, rng=rng, include_unlisted=include_unlisted
+    return _start(
+        session_id=session.pk,
+        candidate=candidate,
+        now=now,
+        rng=rng,
+        include_unlisted=include_unlisted,
+        drawn_ahead=False,
     )
