@@ -310,6 +310,20 @@ class SaveResultSerializer(serializers.Serializer):
         help_text="The attempt's deadline now: extra time or an earlier close moves it."
     )
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return save_result_data(instance)
+
+
+def save_result_data(result: Any) -> dict[str, Any]:
+    """``SaveResultSerializer``'s output, written out by hand: it answers every autosave, where
+    building the serializer and copying its declared fields cost more than the rest of the answer
+    (a test checks both agree)."""
+    return {
+        "saved": result.saved,
+        "saved_at": _DATETIME.to_representation(result.saved_at),
+        "deadline": _DATETIME.to_representation(result.deadline),
+    }
+
 
 class SubmitResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="attempt_id")

@@ -53,6 +53,7 @@ from .serializers import (
     SessionPatchSerializer,
     SessionSerializer,
     SubmitResultSerializer,
+    save_result_data,
 )
 
 
@@ -460,7 +461,7 @@ class AttemptViewSet(CandidateEndpoint, viewsets.GenericViewSet):
             answers=answers_from_payload(request.data),
             now=timezone.now(),
         )
-        return Response(SaveResultSerializer(result).data)
+        return Response(save_result_data(result))
 
     @extend_schema(
         request=None,

@@ -726,3 +726,37 @@ def test_the_hand_written_attempt_representation_equals_the_declared_fields(sitt
     assert serializer.to_representation(payload) == serializers.Serializer.to_representation(
         serializer, payload
     )
+
+
+def test_the_hand_written_save_result_equals_the_declared_fields(sitting):
+    from rest_framework import serializers
+
+    from exams.api.serializers import SaveResultSerializer
+    from exams.services import SaveResult
+
+    client, body = sitting
+    response = save(client, body["id"], [{"item": body["items"][0]["id"], "keys": ["A"]}])
+    result = SaveResult(saved=1, saved_at=NOW, deadline=NOW + timedelta(minutes=90, microseconds=5))
+    serializer = SaveResultSerializer()
+
+    assert serializer.to_representation(result) == serializers.Serializer.to_representation(
+        serializer, result
+    )
+    assert response.json() == serializers.Serializer.to_representation(
+        serializer, SaveResult(saved=1, saved_at=NOW, deadline=Attempt.objects.get().deadline)
+    )
+
+
+def test_a_saves_keys_are_written_as_json_dumps_writes_them():
+    import itertools
+    import json
+
+    from exams.models import KEY_BITS, key_mask
+    from exams.services.attempts.save import _keys_json
+
+    letters = sorted(KEY_BITS)
+    for size in range(len(letters) + 1):
+        for keys in itertools.combinations(letters, size):
+            assert _keys_json(list(keys), key_mask(list(keys))) == json.dumps(list(keys))
+    for odd in (["Z"], ["A", 'B"'], ["\\"], ["中"]):
+        assert _keys_json(odd, key_mask(odd)) == json.dumps(odd)

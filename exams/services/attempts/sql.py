@@ -13,12 +13,13 @@ Django's ORM cannot say these (a guarded ``INSERT … SELECT`` with ``FOR KEY SH
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
@@ -102,6 +103,37 @@ def attempt_save_state(*, attempt_id: int, candidate_id: int) -> tuple[str, date
 
 # A save's answer as the upsert takes it: item id, keys as JSON, the keys' bits, how many keys.
 AnswerRow = tuple[int, str, int, int]
+IN_PROGRESS = AttemptStatus.IN_PROGRESS.value
+MULTIPLE = QuestionKind.MULTIPLE.value
+
+
+# The upsert's SQL is kept for saves of up to this many answers (a page saves a few at a time).
+UPSERT_SIZES_KEPT = 128
+
+
+@functools.lru_cache(maxsize=2 * UPSERT_SIZES_KEPT)
+def _answers_upsert_sql(vendor: str, count: int) -> str:
+    """:func:`answers_upsert`'s SQL for ``count`` answers, written once per size (``vendor`` is
+    the connection's: the SQL differs on PostgreSQL)."""
+    quote = connection.ops.quote_name
+    postgres = vendor == "postgresql"
+    attempts = quote(Attempt._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s)"] * count)
+    return (
+        f"WITH v (item_id, keys, mask, n) AS (VALUES {values}), "
+        "ok AS (SELECT v.item_id, v.keys FROM v "
+        f"JOIN {quote(AttemptItem._meta.db_table)} i ON i.id = v.item_id "
+        f"JOIN {attempts} a ON a.id = i.attempt_id "
+        "WHERE a.id = %s AND a.candidate_id = %s AND a.status = %s AND a.deadline >= %s "
+        "AND (v.mask & i.key_mask) = v.mask AND (v.n <= 1 OR i.kind = %s)"
+        f"{' FOR KEY SHARE OF a' if postgres else ''}) "
+        f"INSERT INTO {quote(AttemptAnswer._meta.db_table)} (attempt_id, item_id, {quote('keys')}, saved_at) "
+        f"SELECT %s, ok.item_id, {'CAST(ok.keys AS jsonb)' if postgres else 'ok.keys'}, %s FROM ok "
+        "WHERE (SELECT count(*) FROM ok) = %s "
+        "ORDER BY ok.item_id "
+        f"ON CONFLICT (item_id) DO UPDATE SET {quote('keys')} = excluded.{quote('keys')}, "
+        f"saved_at = excluded.saved_at RETURNING (SELECT deadline FROM {attempts} WHERE id = %s)"
+    )
 
 
 def answers_upsert(
@@ -121,38 +153,24 @@ def answers_upsert(
     one row the other wants next, would deadlock on PostgreSQL. ``rows`` must not name an
     item twice.
     """
-    quote = connection.ops.quote_name
-    postgres = connection.vendor == "postgresql"
-    attempts = quote(Attempt._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of ``connection`` looks it up again
+    if len(rows) <= UPSERT_SIZES_KEPT:
+        sql = _answers_upsert_sql(db.vendor, len(rows))
+    else:
+        sql = _answers_upsert_sql.__wrapped__(db.vendor, len(rows))
     params: list[Any] = [value for row in rows for value in row]
-    sql = (
-        f"WITH v (item_id, keys, mask, n) AS (VALUES {values}), "
-        "ok AS (SELECT v.item_id, v.keys FROM v "
-        f"JOIN {quote(AttemptItem._meta.db_table)} i ON i.id = v.item_id "
-        f"JOIN {attempts} a ON a.id = i.attempt_id "
-        "WHERE a.id = %s AND a.candidate_id = %s AND a.status = %s AND a.deadline >= %s "
-        "AND (v.mask & i.key_mask) = v.mask AND (v.n <= 1 OR i.kind = %s)"
-        f"{' FOR KEY SHARE OF a' if postgres else ''}) "
-        f"INSERT INTO {quote(AttemptAnswer._meta.db_table)} (attempt_id, item_id, {quote('keys')}, saved_at) "
-        f"SELECT %s, ok.item_id, {'CAST(ok.keys AS jsonb)' if postgres else 'ok.keys'}, %s FROM ok "
-        "WHERE (SELECT count(*) FROM ok) = %s "
-        "ORDER BY ok.item_id "
-        f"ON CONFLICT (item_id) DO UPDATE SET {quote('keys')} = excluded.{quote('keys')}, "
-        f"saved_at = excluded.saved_at RETURNING (SELECT deadline FROM {attempts} WHERE id = %s)"
-    )
     params += [
         attempt_id,
         candidate_id,
-        AttemptStatus.IN_PROGRESS.value,
-        connection.ops.adapt_datetimefield_value(now - SAVE_GRACE),
-        QuestionKind.MULTIPLE.value,
+        IN_PROGRESS,
+        db.ops.adapt_datetimefield_value(now - SAVE_GRACE),
+        MULTIPLE,
         attempt_id,
-        connection.ops.adapt_datetimefield_value(now),
+        db.ops.adapt_datetimefield_value(now),
         len(rows),
         attempt_id,
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         # Rows written, inserted or updated (rowcount is not reliable for a WITH statement on SQLite).
         written = cursor.fetchall()
