@@ -437,3 +437,25 @@ def test_the_claim_decides_eligibility_as_exams_eligibility_does(
     assert drawn.status == (AttemptStatus.IN_PROGRESS if expected else AttemptStatus.DRAWN)
     if result is not None:
         assert (result.attempt.pk, result.items_json) == (drawn.pk, "[]")
+
+
+@pytest.mark.parametrize(
+    ("in_department", "officer"), [(True, False), (True, True), (False, False), (False, True)]
+)
+def test_the_claims_session_query_compiled_once_equals_it_compiled_for_each_candidate(
+    db, in_department, officer
+):
+    from exams.services.attempts.start import claimable_query, claimable_session
+
+    person = UserFactory(
+        department=DepartmentFactory() if in_department else None, is_enforcement_officer=officer
+    )
+    candidate = User.objects.get(pk=person.pk)  # as authentication loads it: the department not loaded
+    later = NOW + timedelta(minutes=7, microseconds=3)
+
+    for session_id, now in ((11, NOW), (12, later)):
+        compiled = claimable_query(
+            session_id=session_id, candidate=candidate, now=now
+        ).query.sql_with_params()
+        sql, params = claimable_session(session_id=session_id, candidate=candidate, now=now)
+        assert (sql, list(params)) == (compiled[0], list(compiled[1]))

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from ...models import (
@@ -192,11 +191,16 @@ class ClaimedPaper:
 
 
 def drawn_paper_claim(
-    *, session_id: int, candidate_id: int, now: datetime, claimable: QuerySet[Any]
+    *,
+    session_id: int,
+    candidate_id: int,
+    now: datetime,
+    claimable_sql: str,
+    claimable_params: list[Any],
 ) -> ClaimedPaper | None:
     """Start the candidate's paper drawn ahead in this session, in one statement; None if none was claimed.
 
-    ``claimable`` is the session as a query of one column, ``claim_deadline`` (the deadline of
+    ``claimable_sql`` is the session as a query of one column, ``claim_deadline`` (the deadline of
     an attempt started ``now``), holding a row only when the start may claim now (the session
     open, the candidate eligible…). The claim also needs the candidate to have no other attempt
     of the session (started or submitted). A second start at the same moment waits for this
@@ -206,7 +210,6 @@ def drawn_paper_claim(
     attempts = quote(Attempt._meta.db_table)
     sessions = quote(ExamSession._meta.db_table)
     exams = quote(Exam._meta.db_table)
-    claimable_sql, claimable_params = claimable.query.sql_with_params()
     sql = (
         f"UPDATE {attempts} SET status = %s, started_at = %s, deadline = claimable.claim_deadline "
         f"FROM ({claimable_sql}) AS claimable "

@@ -18,8 +18,10 @@ Practice papers are never drawn ahead, so a practice start goes straight to the 
 
 from __future__ import annotations
 
+import functools
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
@@ -29,6 +31,7 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    QuerySet,
     Value,
 )
 from django.db.models.functions import Least
@@ -174,7 +177,38 @@ def _attempt_start(
 def _drawn_paper_claim(*, session_id: int, candidate: User, now: datetime) -> StartResult | None:
     """Claim the candidate's paper drawn ahead in one statement when the full path would claim it
     now (:func:`_attempt_start`'s checks, in SQL); None otherwise, and nothing changed."""
-    claimable = (
+    claimable_sql, claimable_params = claimable_session(session_id=session_id, candidate=candidate, now=now)
+    row = drawn_paper_claim(
+        session_id=session_id,
+        candidate_id=candidate.pk,
+        now=now,
+        claimable_sql=claimable_sql,
+        claimable_params=claimable_params,
+    )
+    if row is None:
+        return None
+    attempt = Attempt(
+        pk=row.attempt_id,
+        session=ExamSession(
+            pk=session_id, title=row.session_title, exam=Exam(pk=row.exam_id, title=row.exam_title)
+        ),
+        candidate=candidate,
+        number=row.number,
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        deadline=row.deadline,
+        max_score=row.max_score,
+    )
+    if not row.paper_json:  # drawn before papers kept their JSON
+        return StartResult(attempt=attempt, created=True, items=paper_items(attempt))
+    return StartResult(attempt=attempt, created=True, items_json=row.paper_json)
+
+
+def claimable_query(*, session_id: int, candidate: User, now: datetime) -> QuerySet[Any]:
+    """The session as the claim needs it: one row, ``claim_deadline`` (the deadline of an attempt
+    started ``now``), only while the candidate may start it (open, eligible by
+    ``exams.eligibility`` with the department path read in the statement, attempts allowed)."""
+    return (
         ExamSession.objects.filter(
             session_eligible_q(candidate, department_path=user_department_path_in_query(candidate)),
             pk=session_id,
@@ -194,24 +228,40 @@ def _drawn_paper_claim(*, session_id: int, candidate: User, now: datetime) -> St
             )
         )
     )
-    row = drawn_paper_claim(session_id=session_id, candidate_id=candidate.pk, now=now, claimable=claimable)
-    if row is None:
-        return None
-    attempt = Attempt(
-        pk=row.attempt_id,
-        session=ExamSession(
-            pk=session_id, title=row.session_title, exam=Exam(pk=row.exam_id, title=row.exam_title)
-        ),
-        candidate=candidate,
-        number=row.number,
-        status=AttemptStatus.IN_PROGRESS,
-        started_at=now,
-        deadline=row.deadline,
-        max_score=row.max_score,
+
+
+# Stand-ins the claimable query is compiled with once per shape, then replaced by the real values.
+_SESSION, _DEPARTMENT, _NOW = -770_001, -770_002, datetime(1001, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=16)
+def _claimable_template(vendor: str, department: bool, officer: bool) -> tuple[str, tuple[Any, ...]]:
+    stand_in = User(
+        pk=-1,
+        is_active=True,
+        department_id=_DEPARTMENT if department else None,
+        is_enforcement_officer=officer,
     )
-    if not row.paper_json:  # drawn before papers kept their JSON
-        return StartResult(attempt=attempt, created=True, items=paper_items(attempt))
-    return StartResult(attempt=attempt, created=True, items_json=row.paper_json)
+    sql, params = claimable_query(session_id=_SESSION, candidate=stand_in, now=_NOW).query.sql_with_params()
+    return sql, tuple(params)
+
+
+def claimable_session(*, session_id: int, candidate: User, now: datetime) -> tuple[str, list[Any]]:
+    """:func:`claimable_query`'s SQL and parameters, compiled once per shape of candidate (with or
+    without a department, enforcement officer or not; the department path is always read in the
+    statement): building and compiling the query cost more than the rest of a claim."""
+    sql, template = _claimable_template(
+        connection.vendor, bool(candidate.department_id), bool(candidate.is_enforcement_officer)
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    values: dict[Any, Any] = {
+        _SESSION: session_id,
+        _DEPARTMENT: candidate.department_id,
+        adapt(_NOW): adapt(now),
+    }
+    return sql, [
+        values.get(param, param) if isinstance(param, int | str | datetime) else param for param in template
+    ]
 
 
 def _minutes(count: F) -> Expression:
