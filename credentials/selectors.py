@@ -11,6 +11,11 @@ hold a credential that is
 - backed by its attempt, still submitted and passed, of a qualification exam (a regrade that turned
   it into a fail takes the right away at once, before any administrator decides).
 
+**Is this person's credential at risk?** is decided here too: :func:`risk_q` (expiring within
+``EXPIRY_WARNING``, suspended, failed in review, or an enforcement officer who may not enforce) and
+:func:`at_risk_q` (any of them), filters over people that the reports' figures and lists and the
+reminders' credential nudge all use.
+
 Who sees which credentials: administrators all, leaders those held by people in their
 departments' subtrees, staff their own (``people.scope``). Selectors never import services.
 """
@@ -181,6 +186,80 @@ def credentials_expiring(*, before: date, on: date | None = None) -> QuerySet[Cr
     """Current valid credentials whose validity ends on or after ``on`` and before ``before``: the
     ones to remind of renewal. A holder who already renewed (their credential superseded) is left out."""
     return _base().filter(expiring_q(before=before, on=on))
+
+
+# ---------------------------------------------------------------- people whose credential is at risk
+
+# Why a person's credential is at risk; :func:`at_risk_q` is any of them. The reports' lists and
+# figures and the reminders' credential nudge all ask these, so one rule decides.
+RISK_EXPIRING = "expiring"
+RISK_SUSPENDED = "suspended"
+RISK_REVIEW_FAILED = "review_failed"
+RISK_NOT_ENFORCING = "not_enforcing"
+RISKS = (RISK_EXPIRING, RISK_SUSPENDED, RISK_REVIEW_FAILED, RISK_NOT_ENFORCING)
+AT_RISK = "at_risk"  # any of the reasons
+
+
+def expiry_window_end(on: date) -> date:
+    """The first day past the expiry window (``EXPIRY_WARNING``, both ends included) that starts ``on``."""
+    return on + EXPIRY_WARNING + timedelta(days=1)
+
+
+def expiring_soon_q(*, on: date, prefix: str = "") -> Q:
+    """Current valid credentials ending on ``on`` or within ``EXPIRY_WARNING`` after it."""
+    return expiring_q(before=expiry_window_end(on), on=on, prefix=prefix)
+
+
+def suspended_q(*, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": CredentialStatus.SUSPENDED})
+
+
+def review_failed_q(*, prefix: str = "") -> Q:
+    """Valid or suspended credentials whose annual review failed and was not made good."""
+    return Q(
+        **{
+            f"{prefix}review_standing": ReviewStanding.FAILED,
+            f"{prefix}status__in": [CredentialStatus.VALID, CredentialStatus.SUSPENDED],
+        }
+    )
+
+
+def holds_q(condition: Q) -> Q:
+    """People (a filter over ``User``) who hold a credential matching ``condition``."""
+    return Q(Exists(Credential.objects.filter(condition, holder=OuterRef("pk"))))
+
+
+def not_enforcing_q(*, on: date) -> Q:
+    """Enforcement officers who may not enforce on ``on`` (:func:`may_enforce_exists`)."""
+    return Q(is_enforcement_officer=True) & ~Q(may_enforce_exists(on=on))
+
+
+def risk_q(reason: str, *, on: date) -> Q:
+    """People (a filter over ``User``) whose credential is at risk on ``on`` for ``reason`` (one of
+    ``RISKS``, or ``AT_RISK`` for any): a current credential expiring within ``EXPIRY_WARNING``,
+    suspended, or failed in review and not made good; or an enforcement officer who may not enforce."""
+    if reason == AT_RISK:
+        return at_risk_q(on=on)
+    if reason == RISK_EXPIRING:
+        return holds_q(expiring_soon_q(on=on))
+    if reason == RISK_SUSPENDED:
+        return holds_q(suspended_q())
+    if reason == RISK_REVIEW_FAILED:
+        return holds_q(review_failed_q())
+    if reason == RISK_NOT_ENFORCING:
+        return not_enforcing_q(on=on)
+    raise ValueError(reason)
+
+
+def at_risk_q(*, on: date) -> Q:
+    """People whose credential is at risk on ``on`` for any reason (:func:`risk_q`); each person once."""
+    return holds_q(expiring_soon_q(on=on) | suspended_q() | review_failed_q()) | not_enforcing_q(on=on)
+
+
+def people_at_risk(*, reason: str = AT_RISK, on: date | None = None) -> QuerySet[User]:
+    """Active people whose credential is at risk on ``on`` (today by default) for ``reason``; unscoped:
+    callers narrow it to what the user may see (``people.scope``)."""
+    return User.objects.filter(risk_q(reason, on=on or today()), is_active=True)
 
 
 def credential_events(*, credential: Credential) -> QuerySet[Any]:

@@ -1,7 +1,8 @@
 """Enforcement credentials by department subtree, and the people whose credential is at risk.
 
 Who is counted: active people in scope (people who left are in no figure), in their current
-department. Every rule is the credentials app's own (``credentials.selectors``):
+department. Every rule is the credentials app's own (``credentials.selectors``; who is *at risk*, and
+why, is its ``risk_q``/``at_risk_q``, the same filter the reminders' credential nudge uses):
 
 - *valid*, *suspended*, *revoked*: credentials of those people by status (a renewal's superseded
   credential is ``expired`` and in none of the three);
@@ -22,15 +23,28 @@ query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from credentials.models import Credential, CredentialStatus, ReviewStanding
-from credentials.selectors import EXPIRY_WARNING, expiring_q, may_enforce_exists
+from credentials.models import Credential, CredentialStatus
+from credentials.selectors import (
+    AT_RISK,
+    EXPIRY_WARNING,
+    RISK_EXPIRING,
+    RISK_NOT_ENFORCING,
+    RISK_REVIEW_FAILED,
+    RISK_SUSPENDED,
+    at_risk_q,
+    expiring_soon_q,
+    expiry_window_end,
+    review_failed_q,
+    risk_q,
+    suspended_q,
+)
 from people.models import Department, User
 
 from ..errors import InvalidReportQuery
@@ -42,11 +56,11 @@ PEOPLE_FIELDS = ("officers", "officers_not_enforcing", "at_risk")
 FIELDS = CREDENTIAL_FIELDS + PEOPLE_FIELDS
 
 # Who a people list shows: everyone at risk, or one reason.
-LIST_AT_RISK = "at_risk"
-LIST_EXPIRING = "expiring"
-LIST_SUSPENDED = "suspended"
-LIST_REVIEW_FAILED = "review_failed"
-LIST_NOT_ENFORCING = "not_enforcing"
+LIST_AT_RISK = AT_RISK
+LIST_EXPIRING = RISK_EXPIRING
+LIST_SUSPENDED = RISK_SUSPENDED
+LIST_REVIEW_FAILED = RISK_REVIEW_FAILED
+LIST_NOT_ENFORCING = RISK_NOT_ENFORCING
 CREDENTIAL_LISTS = (LIST_AT_RISK, LIST_EXPIRING, LIST_SUSPENDED, LIST_REVIEW_FAILED, LIST_NOT_ENFORCING)
 
 # The reasons a person is at risk, as (annotation, label), in the order a list names them.
@@ -60,37 +74,11 @@ RISKS = [
 
 def expiring_before(today: date) -> date:
     """The first day past the expiry window that starts ``today``."""
-    return today + EXPIRY_WARNING + timedelta(days=1)
+    return expiry_window_end(today)
 
 
-def _expiring(today: date, prefix: str = "") -> Q:
-    return expiring_q(before=expiring_before(today), on=today, prefix=prefix)
-
-
-def _review_failed(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}review_standing": ReviewStanding.FAILED,
-            f"{prefix}status__in": [CredentialStatus.VALID, CredentialStatus.SUSPENDED],
-        }
-    )
-
-
-def _suspended(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status": CredentialStatus.SUSPENDED})
-
-
-def _holds(condition: Q) -> Exists:
-    return Exists(Credential.objects.filter(condition, holder=OuterRef("pk")))
-
-
-def _not_enforcing(today: date) -> Q:
-    return Q(is_enforcement_officer=True) & ~Q(may_enforce_exists(on=today))
-
-
-def at_risk_q(today: date) -> Q:
-    """People with a credential at risk on ``today`` (see the module docstring)."""
-    return Q(_holds(_expiring(today) | _suspended() | _review_failed())) | _not_enforcing(today)
+def _expiring(today: date) -> Q:
+    return expiring_soon_q(on=today)
 
 
 @dataclass(frozen=True)
@@ -145,10 +133,10 @@ def credential_report(*, scope: ReportScope, today: date) -> CredentialReport:
         .values("holder__department_id")
         .annotate(
             valid=Count("pk", filter=Q(status=CredentialStatus.VALID)),
-            suspended=Count("pk", filter=_suspended()),
+            suspended=Count("pk", filter=suspended_q()),
             revoked=Count("pk", filter=Q(status=CredentialStatus.REVOKED)),
             expiring=Count("pk", filter=_expiring(today)),
-            review_failed=Count("pk", filter=_review_failed()),
+            review_failed=Count("pk", filter=review_failed_q()),
         )
     )
     people = (
@@ -157,8 +145,8 @@ def credential_report(*, scope: ReportScope, today: date) -> CredentialReport:
         .values("department_id")
         .annotate(
             officers=Count("pk", filter=Q(is_enforcement_officer=True)),
-            officers_not_enforcing=Count("pk", filter=_not_enforcing(today)),
-            at_risk=Count("pk", filter=at_risk_q(today)),
+            officers_not_enforcing=Count("pk", filter=risk_q(RISK_NOT_ENFORCING, on=today)),
+            at_risk=Count("pk", filter=at_risk_q(on=today)),
         )
     )
     zero = dict.fromkeys(FIELDS, 0)
@@ -200,10 +188,10 @@ def credential_people(
         "-granted_at", "-id"
     )
     people = people.annotate(
-        risk_expiring=_holds(_expiring(today)),
-        risk_suspended=_holds(_suspended()),
-        risk_review_failed=_holds(_review_failed()),
-        risk_not_enforcing=ExpressionWrapper(_not_enforcing(today), output_field=BooleanField()),
+        **{
+            f"risk_{reason}": ExpressionWrapper(risk_q(reason, on=today), output_field=BooleanField())
+            for reason in (RISK_EXPIRING, RISK_SUSPENDED, RISK_REVIEW_FAILED, RISK_NOT_ENFORCING)
+        },
         credential_id=Subquery(current.values("pk")[:1]),
         credential_number=Subquery(current.values("number")[:1]),
         credential_status=Subquery(current.values("status")[:1]),

@@ -161,3 +161,13 @@ def test_a_snapshot_published_before_credentials_were_counted_compares_without_t
         "",
     )
     assert not any("执法证" in sentence for sentence in selectors.annual_sentences(old))
+
+
+@pytest.mark.parametrize("which", ["at_risk", "expiring", "suspended", "review_failed", "not_enforcing"])
+def test_each_list_is_the_credentials_apps_own_rule_the_nudge_reminds_by(credentialed_bureau, which):
+    from credentials.selectors import people_at_risk
+
+    listed = selectors.credential_people(scope=ReportScope(paths=None), today=TODAY, which=which)
+    assert {person.pk for person in listed} == set(
+        people_at_risk(reason=which, on=TODAY).values_list("pk", flat=True)
+    )
