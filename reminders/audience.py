@@ -20,6 +20,10 @@ sweep time, the credentials whose moment has come and whose holder still has to 
 in the key, so an extended credential is reminded again before its new end), or a current valid
 credential whose holder's hours of the year are short before that year's review date
 (``AnnualReview.review_on``, a review not yet run).
+
+A credentials nudge (``Event.CREDENTIALS_AT_RISK``, no rule) is for the people whose credential is at
+risk for the reason in its ``key`` (``credentials.selectors.risk_q``: at risk at all, expiring,
+suspended, failed in review, an officer who may not enforce), asked again on the day it is sent.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from courses.models import (
     StudyPlan,
 )
 from credentials.models import AnnualReview, Credential, CredentialStatus
-from credentials.selectors import credentials_expiring, hours_short_credentials
+from credentials.selectors import credentials_expiring, hours_short_credentials, risk_q
 from exams.eligibility import eligible_users_q, session_department_paths
 from exams.models import Attempt, AttemptStatus, ExamSession
 from people.models import User
@@ -61,6 +65,8 @@ ACTIVITY_ANCHOR_TIME = time(9, 0)
 # A credential's own dates: the last day of its validity, and the annual review's day, at this time.
 CREDENTIAL_ANCHOR_TIME = time(9, 0)
 CREDENTIAL_EVENTS = (Event.CREDENTIAL_EXPIRING, Event.CREDENTIAL_HOURS_SHORT)
+# How long a credentials nudge is worth sending after it was made.
+CREDENTIALS_NUDGE_WINDOW = timedelta(days=3)
 
 
 def _local(day: date, at: time) -> datetime:
@@ -273,9 +279,12 @@ def credential_window_end(occasion: Any) -> datetime:
 
 
 def occasion_window_end(occasion: Any) -> datetime:
-    """:func:`window_end` of a saved occasion, whatever its target."""
+    """:func:`window_end` of a saved occasion, whatever its target (a credentials nudge: a few days
+    after it was made, so that its e-mail still waits for working hours)."""
     if occasion.event in CREDENTIAL_EVENTS:
         return credential_window_end(occasion)
+    if occasion.event == Event.CREDENTIALS_AT_RISK:
+        return occasion.created_at + CREDENTIALS_NUDGE_WINDOW
     return window_end(
         event=occasion.event, session=occasion.session, plan=occasion.plan, activity=occasion.activity
     )
@@ -302,6 +311,9 @@ def still_to_act_q(occasion: Any) -> Q:
         )
     elif event in CREDENTIAL_EVENTS:
         query = _credential_still_q(occasion)
+    elif event == Event.CREDENTIALS_AT_RISK:
+        # asked on the day it is sent: whoever renewed or was restored since is no longer at risk
+        query = Q(is_active=True) & risk_q(occasion.key, on=timezone.localdate())
     else:
         raise ValueError(event)
     if occasion.person_id:
@@ -350,6 +362,8 @@ def message_context(occasion: Any) -> MessageContext:
             review = AnnualReview.objects.filter(year=int(_key_part(occasion.key))).first()
             deadline = review.review_on if review is not None else date(int(_key_part(occasion.key)), 12, 31)
         return credential_context(credential, deadline=deadline)
+    if event == Event.CREDENTIALS_AT_RISK:
+        return MessageContext(title="", deadline="", path=reverse("credentials:mine"))
     if event in (Event.SESSION_OPENS, Event.SESSION_CLOSES, Event.SESSION_FAILED):
         session = occasion.session
         return MessageContext(
@@ -386,6 +400,7 @@ def placeholder_values(*, context: MessageContext, person: User, site_url: str) 
 
 
 __all__ = [
+    "CREDENTIALS_NUDGE_WINDOW",
     "CREDENTIAL_EVENTS",
     "CredentialDue",
     "MessageContext",

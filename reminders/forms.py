@@ -3,15 +3,16 @@ refusal shows on the field it names."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 
 from . import services
-from .models import EVENT_TARGET, ReminderRule
+from .models import EVENT_TARGET, Event, ReminderRule
 
 RULE_FIELDS = [
     "event",
@@ -50,6 +51,15 @@ class RuleForm(forms.ModelForm):
                 "负数表示之前，如 -1440 为前一天。填写固定时间时不用此项。"
             ),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # only the moments a rule can wait for (a nudge's own event is none of them)
+        event = cast(forms.ChoiceField, self.fields["event"])
+        event.choices = [
+            *BLANK_CHOICE_DASH,
+            *((value, label) for value, label in Event.choices if value in EVENT_TARGET),
+        ]
 
     def rule_in(self) -> services.RuleIn:
         data: dict[str, Any] = self.cleaned_data

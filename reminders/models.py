@@ -40,6 +40,9 @@ class Event(models.TextChoices):
     CREDENTIAL_EXPIRING = "credential_expiring", _("执法证即将到期")
     CREDENTIAL_HOURS_SHORT = "credential_hours_short", _("年度培训学时不足")
     ACTIVITY_DAY_BEFORE = "activity_day_before", _("学法活动前（已确定的参加人员）")
+    # A nudge's only (no rule waits for it: it is in no target's events): the people whose credential
+    # is at risk, for the reason in the occasion's ``key`` (``credentials.selectors.risk_q``).
+    CREDENTIALS_AT_RISK = "credentials_at_risk", _("执法资格存在风险（催办）")
 
 
 EVENT_TARGET: dict[str, str] = {

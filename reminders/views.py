@@ -1,6 +1,8 @@
 """Web pages of the reminders: the inbox (everyone), the rules with their preview (administrators),
 and nudge now (leaders and administrators; the reports pages link to it by URL:
-``/reminders/nudge/?session=<id>`` or ``?plan=<id>``). Thin: the rules are in ``reminders.services``."""
+``/reminders/nudge/?session=<id>``, ``?plan=<id>`` or ``?credentials=at_risk`` (or one reason a
+credential is at risk: ``expiring``, ``suspended``, ``review_failed``, ``not_enforcing``)). Thin: the
+rules are in ``reminders.services``."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
@@ -144,6 +147,16 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- nudge now
 
 
+# The headline of a credentials nudge, by its target (``services.CREDENTIAL_TARGETS``).
+CREDENTIAL_LABELS = {
+    "at_risk": gettext_lazy("执法资格有风险人员"),
+    "expiring": gettext_lazy("执法证即将到期人员"),
+    "suspended": gettext_lazy("执法证被暂扣人员"),
+    "review_failed": gettext_lazy("年审不合格人员"),
+    "not_enforcing": gettext_lazy("不得执法的执法人员"),
+}
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
@@ -156,17 +169,24 @@ def nudge(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
     session_id, plan_id = _int(source.get("session")), _int(source.get("plan"))
-    context: dict[str, Any] = {"session_id": session_id, "plan_id": plan_id}
+    credentials = source.get("credentials") or None
+    context: dict[str, Any] = {"session_id": session_id, "plan_id": plan_id, "credentials": credentials}
     now = timezone.now()
     try:
         if request.method == "POST":
-            result = services.nudge(actor=me, session_id=session_id, plan_id=plan_id, now=now)
+            result = services.nudge(
+                actor=me, session_id=session_id, plan_id=plan_id, credentials=credentials, now=now
+            )
             start_soon(result.occasion.pk)
             messages.success(request, _("已向 %(n)s 人发出催办提醒。") % {"n": result.recipients})
             return redirect(request.get_full_path())
-        occasion = services.nudge_occasion(actor=me, session_id=session_id, plan_id=plan_id, now=now)
+        occasion = services.nudge_occasion(
+            actor=me, session_id=session_id, plan_id=plan_id, credentials=credentials, now=now
+        )
         context["preview"] = selectors.occasion_preview(occasion)
         context["occasion"] = occasion
+        if credentials is not None:
+            context["credentials_label"] = CREDENTIAL_LABELS[credentials]
     except DomainError as error:
         context["error"] = error.message
     return render(request, "reminders/nudge.html", context)

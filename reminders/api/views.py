@@ -72,10 +72,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class NudgeView(APIView):
     """`POST /api/v1/reminders/nudge/` — remind now everyone in the caller's scope who still has to act.
 
-    Body: `{"session": id}` or `{"plan": id}`, with `"preview": true` to count without sending.
-    Answers `{"recipients": n}`. Leaders and administrators only (403); a session not open or a plan
-    of a past year is 409 (`target_closed`); the same caller nudging the same target again within
-    the hour is 429 (`nudge_too_soon`).
+    Body: `{"session": id}`, `{"plan": id}` or `{"credentials": "at_risk"}` (or one reason:
+    `expiring`, `suspended`, `review_failed`, `not_enforcing`) — exactly one — with `"preview": true`
+    to count without sending. Answers `{"recipients": n}`. Leaders and administrators only (403);
+    bad input is 400 naming the `field`; a session not open or a plan of a past year is 409
+    (`target_closed`); the same caller nudging the same target again within the hour (credentials:
+    any credentials nudge) is 429 (`nudge_too_soon`).
     """
 
     permission_classes = [IsExamAdminOrLeader]
@@ -84,6 +86,15 @@ class NudgeView(APIView):
         request=NudgeIn,
         responses={
             200: NudgeOut,
+            400: inline_serializer(
+                "NudgeInvalid",
+                {
+                    "detail": serializers.CharField(),
+                    "code": serializers.CharField(),
+                    "field": serializers.CharField(required=False),
+                },
+            ),
+            403: OpenApiResponse(description="Not a leader or an administrator."),
             409: OpenApiResponse(description="The session is not open, or the plan's year is over."),
             429: inline_serializer(
                 "NudgeTooSoon", {"detail": serializers.CharField(), "code": serializers.CharField()}
@@ -97,6 +108,7 @@ class NudgeView(APIView):
             actor=request.user,  # type: ignore[arg-type]
             session_id=data.validated_data.get("session"),
             plan_id=data.validated_data.get("plan"),
+            credentials=data.validated_data.get("credentials"),
             preview=data.validated_data["preview"],
             now=timezone.now(),
         )

@@ -20,7 +20,9 @@ Delivery (``services/delivery.py``; its docstring states the contract: no double
     deliveries_send(*, occasion_id, channel, now) -> SendResult(sent, skipped, failed, waiting)
 
 Nudge (``services/nudge.py``)
-    nudge(*, actor, session_id=None, plan_id=None, preview=False, now) -> NudgeResult(recipients, occasion, sent)
+    nudge(*, actor, session_id=None, plan_id=None, credentials=None, preview=False, now)
+        -> NudgeResult(recipients, occasion, sent); exactly one of session, plan, credentials
+        (``CREDENTIAL_TARGETS``: "at_risk" or one reason a credential is at risk)
         NudgeNotPermitted (403), ValidationFailed (400), TargetClosed (409), NudgeTooSoon (429)
 
 Inbox (``services/inbox.py``)
@@ -48,7 +50,7 @@ from .delivery import (
     sends_due,
 )
 from .inbox import notification_mark_read, notifications_mark_all_read
-from .nudge import NUDGE_INTERVAL, NudgeResult, nudge, nudge_occasion
+from .nudge import CREDENTIAL_TARGETS, NUDGE_INTERVAL, NudgeResult, nudge, nudge_occasion
 from .rules import (
     CREDENTIAL_DEFAULTS,
     PLAN_DEFAULTS,
@@ -65,6 +67,7 @@ from .rules import (
 
 __all__ = [
     "CREDENTIAL_DEFAULTS",
+    "CREDENTIAL_TARGETS",
     "MAX_TRIES",
     "NUDGE_INTERVAL",
     "PLAN_DEFAULTS",
