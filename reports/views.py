@@ -6,8 +6,9 @@ exports (``/api/v1/reports/...?format=xlsx|docx``), so a page and its download n
   (``?department=``), with charts; the participation line refreshes in place while a session is open;
 - ``/reports/live/``: that refreshing part (htmx);
 - ``/reports/people/``: the named people behind a figure, with the .xlsx and the nudge link (the
-  reminders' nudge is about a session or a plan; a credential at risk has neither, so its list links
-  each person's credential instead, where an administrator acts on it);
+  reminders' nudge page for the session, the plan, or the credential list — ``?credentials=<list>``,
+  the people in the caller's scope at risk for that list's reason; each listed credential links to
+  its page too, where an administrator acts on it);
 - ``/reports/annual/``: the year's figures, their sentences, the published snapshot and a recount
   beside it, and (administrators) publishing.
 """
@@ -284,7 +285,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 export_url=reverse("report-credentials-people") + "?" + query + "&format=xlsx",
                 back_url=reverse("reports:dashboard")
                 + ("?" + urlencode({"department": focus_id}) if focus_id else ""),
-                nudge=None,
+                nudge=nudge_url({"credentials": which}),
             )
         elif which in STUDY_TITLES:
             year = _int(request.GET.get("year")) or timezone.localdate().year

@@ -143,3 +143,18 @@ def test_the_credentials_part_speaks_english_when_chosen(credentialed_bureau):
     assert "Enforcement credentials" in page and "3 at risk" in page
     assert "Suspended, Officer who may not enforce" in people
     assert "Credentials at risk" in people
+
+
+@pytest.mark.parametrize("which", ["at_risk", "expiring", "suspended", "review_failed", "not_enforcing"])
+def test_each_credential_list_links_to_the_credentials_nudge_of_that_list(credentialed_bureau, which):
+    import time_machine
+
+    from .conftest import TODAY
+
+    client = client_for(credentialed_bureau.admin)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get("/reports/people/", {"list": which}).content.decode()
+        empty = client_for(credentialed_bureau.leader).get("/reports/people/", {"list": "review_failed"})
+    assert f'<a class="button primary" id="nudge" href="/reminders/nudge/?credentials={which}">' in page
+    # nobody to remind, no link (the leader's 一处 has no failed review)
+    assert 'id="nudge"' not in empty.content.decode()
