@@ -10,4 +10,4 @@ RUN pip install --no-cache-dir . && \
 RUN useradd --create-home xuefa && chown -R xuefa /app
 USER xuefa
 EXPOSE 8000
-CMD ["gunicorn", "lawplatform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "lawplatform.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "4"]

@@ -29,7 +29,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=6000, help="autosave requests per measured run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument(
         "--only", choices=["exam", "reports", "logins", "fanout"], help="run one group of scenarios"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Gunicorn:
-    def __init__(self, *, port: int, env: dict[str, str], workers: int = 3, threads: int = 4) -> None:
+    def __init__(self, *, port: int, env: dict[str, str], workers: int = 2, threads: int = 4) -> None:
         self.port = port
         self.env = env
         self.workers = workers

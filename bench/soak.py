@@ -337,7 +337,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--interval", type=float, default=10, help="seconds between a candidate's saves")
     parser.add_argument("--overdue-share", type=float, default=0.1)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--client-threads", type=int, default=24, help="connections per load process")
     args = parser.parse_args()
