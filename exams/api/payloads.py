@@ -11,6 +11,8 @@ from common.errors import ValidationFailed
 
 from ..services import AnswerIn
 
+MAX_ID = 2**63 - 1
+
 
 def answers_from_payload(payload: Any) -> list[AnswerIn]:
     """Read ``{"answers": [{"item": id, "keys": [...]}]}``; ``ValidationFailed`` names the fault."""
@@ -23,7 +25,8 @@ def answers_from_payload(payload: Any) -> list[AnswerIn]:
     for index, entry in enumerate(answers):
         item = entry.get("item") if isinstance(entry, dict) else None
         keys = entry.get("keys") if isinstance(entry, dict) else None
-        if isinstance(item, bool) or not isinstance(item, int):
+        # Item ids are the database's 64-bit keys: a larger number cannot name one (nor go into SQL).
+        if isinstance(item, bool) or not isinstance(item, int) or not -MAX_ID <= item <= MAX_ID:
             raise ValidationFailed(
                 _("answers[%(i)s].item 应为题目编号（整数）。") % {"i": index}, field=f"answers[{index}].item"
             )

@@ -379,6 +379,8 @@ def test_a_malformed_body_is_400_and_saves_nothing(sitting):
         {"answers": "A"},
         {"answers": [{"item": "x", "keys": []}]},
         {"answers": [{"item": 1}]},
+        {"answers": [{"item": 2**63, "keys": ["A"]}]},  # no 64-bit key: never reaches the database
+        {"answers": [{"item": -(2**64), "keys": []}]},
     ):
         response = client.put(f"/api/v1/attempts/{body['id']}/answers/", payload, format="json")
         assert response.status_code == 400
@@ -760,3 +762,19 @@ def test_a_saves_keys_are_written_as_json_dumps_writes_them():
             assert _keys_json(list(keys), key_mask(list(keys))) == json.dumps(list(keys))
     for odd in (["Z"], ["A", 'B"'], ["\\"], ["中"]):
         assert _keys_json(odd, key_mask(odd)) == json.dumps(odd)
+
+
+def test_an_id_too_large_for_the_database_is_404_on_every_attempt_path_and_changes_nothing(sitting):
+    client, _body = sitting
+    too_large = "9" * 25  # the URLs take any number of digits; no 64-bit key is this large
+    for method, url, payload in [
+        ("put", f"/api/v1/attempts/{too_large}/answers/", {"answers": [{"item": 1, "keys": ["A"]}]}),
+        ("post", f"/api/v1/exam-sessions/{too_large}/attempts/", None),
+        ("post", f"/api/v1/attempts/{too_large}/submit/", None),
+        ("get", f"/api/v1/attempts/{too_large}/", None),
+        ("get", f"/api/v1/attempts/{too_large}/review/", None),
+    ]:
+        response = getattr(client, method)(url, payload, format="json")
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), url
+    assert AttemptAnswer.objects.count() == 0
+    assert Attempt.objects.count() == 1
