@@ -42,6 +42,7 @@ Attempts (``services/attempts/``: start, save, submit, extra_time; raw SQL in ``
     attempt_extra_time_grant(*, attempt_id, minutes, reason, actor, now) -> AttemptExtraTime
     session_papers_draw(*, session_id, now, batch_size=200) -> int   (papers drawn ahead; idempotent)
     sessions_papers_draw_ahead(*, now) -> int   (every session opening within DRAW_AHEAD or open)
+    drawn_papers_discard(*, now) -> int   (papers drawn ahead nobody claimed, once their session closed)
 
 ``attempts_graded`` (a Django signal, ``attempt_ids=[...]``) is sent after the transaction that
 submitted or regraded attempts commits.
@@ -64,6 +65,7 @@ from .attempts import (
     attempt_submit_if_overdue,
     attempts_graded,
     attempts_submit_overdue,
+    drawn_papers_discard,
     is_overdue,
     paper_items,
     practice_start,
@@ -125,6 +127,7 @@ __all__ = [
     "attempt_submit_if_overdue",
     "attempts_graded",
     "attempts_submit_overdue",
+    "drawn_papers_discard",
     "exam_bank_shortfalls",
     "exam_check",
     "exam_check_grading_change",

@@ -179,12 +179,45 @@ def test_the_beat_task_draws_for_sessions_opening_soon_or_open_only(bank, travel
         closes_at=NOW + timedelta(days=1),
     )
     UserFactory.create_batch(2)
+    # the closed session's papers, drawn while it was open and never claimed
+    assert services.session_papers_draw(session_id=closed.pk, now=closed.opens_at) == 2
 
     drawn = papers_draw_ahead()
 
     assert drawn == 2
     assert set(Attempt.with_drawn.values_list("session_id", flat=True)) == {soon.pk}
     assert not Attempt.with_drawn.filter(session__in=[later, closed, practice]).exists()
+
+
+def test_papers_nobody_claimed_are_discarded_once_their_session_closes_and_claimed_ones_stay(
+    audience, travel
+):
+    # given a session's three papers drawn ahead, one claimed and sat, and another open session's paper
+    session, people, _outsider = audience
+    services.session_papers_draw(session_id=session.pk, now=NOW)
+    travel.move_to(session.opens_at)
+    sat = start(token_client(people[0]), session).json()
+    still_open = ExamSessionFactory(opens_at=NOW, closes_at=NOW + timedelta(days=2))
+    services.session_papers_draw(session_id=still_open.pk, now=session.opens_at)
+    open_papers = set(Attempt.with_drawn.filter(session=still_open).values_list("pk", flat=True))
+    assert len(open_papers) == 4  # everyone: the three of the department and the outsider
+    unclaimed = set(
+        Attempt.with_drawn.filter(session=session, status=AttemptStatus.DRAWN).values_list("pk", flat=True)
+    )
+    assert len(unclaimed) == 2
+
+    # when the session has not closed yet, then the beat task discards nothing
+    assert services.drawn_papers_discard(now=session.closes_at - timedelta(seconds=1)) == 0
+
+    # when it has closed, the two unclaimed papers go with their items, in batches, and so leave the claimed attempt and the open session's papers as they were
+    travel.move_to(session.closes_at)
+    assert services.drawn_papers_discard(now=session.closes_at, batch_size=1) == 2
+    assert not Attempt.with_drawn.filter(pk__in=unclaimed).exists()
+    assert not AttemptItem.objects.filter(attempt_id__in=unclaimed).exists()
+    assert list(Attempt.with_drawn.filter(session=session).values_list("pk", flat=True)) == [sat["id"]]
+    assert AttemptItem.objects.filter(attempt_id=sat["id"]).count() == 4
+    assert set(Attempt.with_drawn.filter(session=still_open).values_list("pk", flat=True)) == open_papers
+    assert services.drawn_papers_discard(now=session.closes_at, batch_size=1) == 0
 
 
 def as_read_from_the_items(client, body):

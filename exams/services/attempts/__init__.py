@@ -3,7 +3,8 @@
 One module per path through an attempt's life:
 
 - ``papers.py`` — drawing and freezing papers, at start or ahead of a session
-  (:func:`session_papers_draw`, :func:`sessions_papers_draw_ahead`);
+  (:func:`session_papers_draw`, :func:`sessions_papers_draw_ahead`), and discarding those nobody
+  claimed once their session has closed (:func:`drawn_papers_discard`);
 - ``start.py`` — :func:`attempt_start` (claims a paper drawn ahead, or draws one), :func:`practice_start`;
 - ``save.py`` — :func:`attempt_answers_save` (the API reads its payload, ``exams/api/payloads.py``);
 - ``submit.py`` — :func:`attempt_submit`, :func:`attempt_submit_if_overdue`,
@@ -38,7 +39,7 @@ from .common import (
     is_overdue,
 )
 from .extra_time import MAX_EXTRA_MINUTES, attempt_extra_time_grant
-from .papers import DRAW_AHEAD, session_papers_draw, sessions_papers_draw_ahead
+from .papers import DRAW_AHEAD, drawn_papers_discard, session_papers_draw, sessions_papers_draw_ahead
 from .save import attempt_answers_save
 from .sql import ITEM_COLUMNS
 from .start import attempt_start, practice_start
@@ -69,6 +70,7 @@ __all__ = [
     "attempt_submit_if_overdue",
     "attempts_graded",
     "attempts_submit_overdue",
+    "drawn_papers_discard",
     "is_overdue",
     "item_rows",
     "paper_items",

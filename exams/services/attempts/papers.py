@@ -32,7 +32,17 @@ from django.utils.translation import gettext as _
 from ...eligibility import eligible_candidates
 from ...errors import BankInsufficient, PracticeWithheld
 from ...live import is_live
-from ...models import Attempt, AttemptStatus, Exam, ExamKind, ExamSession, Question, QuestionKind, key_mask
+from ...models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Exam,
+    ExamKind,
+    ExamSession,
+    Question,
+    QuestionKind,
+    key_mask,
+)
 from ...pools import PoolKey, RuleSpec, draw_question_ids, pools_without, refresh_pools, rule_pools
 from ...selectors import paper_json
 from ..exams import exam_rule_specs
@@ -194,6 +204,30 @@ def sessions_papers_draw_ahead(*, now: datetime) -> int:
         .values_list("pk", flat=True)
     )
     return sum(session_papers_draw(session_id=session_id, now=now) for session_id in list(sessions))
+
+
+def drawn_papers_discard(*, now: datetime, batch_size: int = DRAW_BATCH) -> int:
+    """Delete the papers drawn ahead that nobody claimed once their session has closed; how many.
+
+    Nobody can claim them any more (a claim needs the session open), and each holds a whole frozen
+    paper. Batches of ``batch_size``, each its own transaction; the rows are locked and re-checked
+    as still drawn, so a claim that won the race at the close keeps its attempt.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Attempt.with_drawn.select_for_update(of=("self",))
+                .filter(status=AttemptStatus.DRAWN, session__closes_at__lte=now)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if ids:
+                AttemptItem.objects.filter(attempt_id__in=ids).delete()
+                Attempt.with_drawn.filter(pk__in=ids, status=AttemptStatus.DRAWN).delete()
+        total += len(ids)
+        if len(ids) < batch_size:
+            return total
 
 
 def session_papers_draw(*, session_id: int, now: datetime, batch_size: int = DRAW_BATCH) -> int:
