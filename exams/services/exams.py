@@ -28,6 +28,7 @@ from ..models import (
     ReviewPolicy,
 )
 from ..pools import RuleSpec, blueprint_shortfalls, rule_pools
+from .attempts.common import drawn_papers_delete
 
 MAX_DURATION_MINUTES = 24 * 60
 EXAM_FIELDS = [
@@ -196,14 +197,7 @@ def exam_check_locked_change(
     ``values`` holds the settings as they would be and ``rules`` the new blueprint (None: unchanged);
     both are compared with the stored exam. Two queries at most, none when nothing locked changes.
     """
-    stored = Exam.objects.filter(pk=exam.pk).values(*LOCKED_FIELDS).first()
-    if stored is None:
-        return
-    changed = [name for name in LOCKED_FIELDS if name in values and values[name] != stored[name]]
-    if rules is not None and _rule_tuples(rules) != _rule_tuples(
-        ExamRule.objects.filter(exam_id=exam.pk).order_by("position", "id")
-    ):
-        changed.append("rules")
+    changed = _locked_changes(exam=exam, values=values, rules=rules)
     if not changed or not Attempt.objects.filter(session__exam_id=exam.pk).exists():
         return
     if changed[0] == "rules":
@@ -218,6 +212,19 @@ def exam_check_locked_change(
     )
 
 
+def _locked_changes(*, exam: Exam, values: dict[str, Any], rules: list[RuleIn] | None) -> list[str]:
+    """The locked settings (and ``"rules"``) that ``values`` and ``rules`` would change."""
+    stored = Exam.objects.filter(pk=exam.pk).values(*LOCKED_FIELDS).first()
+    if stored is None:
+        return []
+    changed = [name for name in LOCKED_FIELDS if name in values and values[name] != stored[name]]
+    if rules is not None and _rule_tuples(rules) != _rule_tuples(
+        ExamRule.objects.filter(exam_id=exam.pk).order_by("position", "id")
+    ):
+        changed.append("rules")
+    return changed
+
+
 @transaction.atomic
 def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any) -> Exam:
     """Change an exam's settings and/or replace its rules. Papers already drawn are unaffected.
@@ -225,6 +232,10 @@ def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any
     The pass score and partial credit cannot change once an attempt of the exam is submitted
     (see :func:`exam_check_grading_change`); kind, review policy, attempts allowed, duration and
     the rules not once any attempt exists (see :func:`exam_check_locked_change`). Refused, nothing changes.
+
+    Papers drawn ahead and not yet claimed were drawn by the settings a permitted change replaces,
+    so such a change discards them (the beat task draws them again, a start draws one on demand).
+    They are locked first, so no start can claim one while the change is checked and written.
     """
     allowed = set(EXAM_FIELDS)
     unknown = set(changes) - allowed
@@ -233,9 +244,11 @@ def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any
             _("不能修改字段：%(f)s。") % {"f": "、".join(sorted(unknown))}, field=sorted(unknown)[0]
         )
     exam_check_grading_change(exam=exam, values=changes)
-    exam_check_locked_change(
-        exam=exam, values=changes, rules=_check_rules(rules) if rules is not None else None
-    )
+    drawn = Attempt.with_drawn.filter(session__exam_id=exam.pk, status=AttemptStatus.DRAWN)
+    list(drawn.select_for_update(of=("self",)).values_list("pk", flat=True))
+    new_rules = _check_rules(rules) if rules is not None else None
+    exam_check_locked_change(exam=exam, values=changes, rules=new_rules)
+    redrawn = bool(_locked_changes(exam=exam, values=changes, rules=new_rules))
     cleaned = (
         _check_rules(rules)
         if rules is not None
@@ -252,6 +265,8 @@ def exam_update(*, exam: Exam, rules: list[RuleIn] | None = None, **changes: Any
     if rules is not None:
         exam.rules.all().delete()
         _write_rules(exam, cleaned)
+    if redrawn:
+        drawn_papers_delete(drawn)
     return exam
 
 

@@ -143,3 +143,37 @@ def test_the_admin_obeys_the_same_lock_and_changes_nothing(admin_client, bank):
     assert Exam.objects.values().get(pk=exam.pk) == before
     assert rules_of(exam) == rules_before  # the rules are read-only in the admin once attempted
     assert new_count.status_code == 302
+
+
+def test_papers_drawn_ahead_do_not_lock_the_exam_but_a_change_that_would_alter_them_discards_them(bank):
+    # given a session opening tomorrow whose two papers are drawn ahead, nobody has started
+    from datetime import timedelta
+
+    from exams.models import Attempt, AttemptItem, AttemptStatus
+
+    now = timezone.now()
+    session = cast(
+        ExamSession, ExamSessionFactory(opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=2))
+    )
+    UserFactory.create_batch(2)
+    assert services.session_papers_draw(session_id=session.pk, now=now) == 2
+    drawn = set(Attempt.with_drawn.filter(session=session).values_list("pk", flat=True))
+
+    # when only the title changes, then the papers stay
+    services.exam_update(exam=session.exam, title="改名")
+    assert set(Attempt.with_drawn.filter(session=session).values_list("pk", flat=True)) == drawn
+
+    # when the blueprint changes, then the change is made (no attempt has started) and the papers
+    # drawn by the old blueprint are gone with their items, to be drawn again by the new one
+    services.exam_update(exam=session.exam, rules=NEW_RULES)
+    assert rules_of(session.exam) == [
+        ("single", "宪法", 1, 4),
+        ("multiple", "宪法", 1, 3),
+        ("judge", "宪法", 1, 1),
+    ]
+    assert not Attempt.with_drawn.filter(pk__in=drawn).exists()
+    assert not AttemptItem.objects.filter(attempt_id__in=drawn).exists()
+    assert services.session_papers_draw(session_id=session.pk, now=now) == 2
+    assert set(Attempt.with_drawn.filter(session=session).values_list("status", "max_score")) == {
+        (AttemptStatus.DRAWN, 8)
+    }

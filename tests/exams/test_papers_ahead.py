@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -492,3 +493,42 @@ def test_the_claims_session_query_compiled_once_equals_it_compiled_for_each_cand
         ).query.sql_with_params()
         sql, params = claimable_session(session_id=session_id, candidate=candidate, now=now)
         assert (sql, list(params)) == (compiled[0], list(compiled[1]))
+
+
+def test_one_session_the_bank_cannot_fill_leaves_the_others_drawn(bank, travel):
+    # given two sessions opening soon: one whose exam asks for more questions than the bank holds
+    short = ExamSessionFactory(
+        exam=ExamFactory(rules=[RuleIn(kind=QuestionKind.JUDGE, count=50, points=1)], pass_score=1),
+        opens_at=NOW + timedelta(hours=1),
+        closes_at=NOW + timedelta(hours=3),
+    )
+    fine = ExamSessionFactory(opens_at=NOW + timedelta(hours=2), closes_at=NOW + timedelta(hours=4))
+    UserFactory.create_batch(2)
+
+    # when the beat task runs, then the other session's papers are drawn and the short one has none
+    assert papers_draw_ahead() == 2
+    assert set(Attempt.with_drawn.values_list("session_id", flat=True)) == {fine.pk}
+    assert not Attempt.with_drawn.filter(session=short).exists()
+
+
+def test_a_batch_that_a_start_beat_to_an_attempt_number_is_drawn_again(audience, travel, monkeypatch):
+    # given a start that took one person's attempt number while the first batch was being drawn
+    session, people, _outsider = audience
+    from exams.services.attempts import papers
+
+    real = papers._draw_batch
+    raced = []
+
+    def racing(**kwargs):
+        if not raced:
+            raced.append(True)
+            raise IntegrityError("attempt_unique_number")
+        return real(**kwargs)
+
+    monkeypatch.setattr(papers, "_draw_batch", racing)
+
+    # then the batch is drawn again, and everyone eligible has one paper
+    assert services.session_papers_draw(session_id=session.pk, now=NOW) == 3
+    assert sorted(
+        Attempt.with_drawn.filter(session=session).values_list("candidate_id", flat=True)
+    ) == sorted(person.pk for person in people)

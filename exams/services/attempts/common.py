@@ -14,7 +14,7 @@ from django.dispatch import Signal
 
 from people.models import User
 
-from ...models import SAVE_GRACE, Attempt, AttemptStatus
+from ...models import SAVE_GRACE, Attempt, AttemptItem, AttemptStatus
 from ...selectors import PaperItem
 
 # Sent after the transaction that graded attempts commits (a submit, an auto-submit, a
@@ -100,3 +100,17 @@ def attempt_locked(*, attempt_id: int, candidate: User | None = None) -> Attempt
     if candidate is not None:
         query = query.filter(candidate=candidate)
     return query.first()
+
+
+def drawn_papers_delete(drawn: QuerySet[Attempt]) -> int:
+    """Delete the papers drawn ahead in ``drawn`` (an ``Attempt.with_drawn`` queryset) that are still
+    unclaimed, with their items; how many. Call it inside a transaction: the rows are locked and
+    re-checked as still drawn, so a claim that committed first keeps its attempt, and one waiting on
+    the lock then finds nothing to claim and starts a fresh paper (or is refused)."""
+    ids = list(
+        drawn.select_for_update(of=("self",)).filter(status=AttemptStatus.DRAWN).values_list("pk", flat=True)
+    )
+    if ids:
+        AttemptItem.objects.filter(attempt_id__in=ids).delete()
+        Attempt.with_drawn.filter(pk__in=ids, status=AttemptStatus.DRAWN).delete()
+    return len(ids)

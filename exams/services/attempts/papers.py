@@ -21,12 +21,13 @@ roster after the draw, a retake, a practice) gets a fresh paper on demand, the s
 from __future__ import annotations
 
 import json
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from ...eligibility import eligible_candidates
@@ -34,7 +35,6 @@ from ...errors import BankInsufficient, PracticeWithheld
 from ...live import is_live
 from ...models import (
     Attempt,
-    AttemptItem,
     AttemptStatus,
     Exam,
     ExamKind,
@@ -46,12 +46,16 @@ from ...models import (
 from ...pools import PoolKey, RuleSpec, draw_question_ids, pools_without, refresh_pools, rule_pools
 from ...selectors import paper_json
 from ..exams import exam_rule_specs
-from .common import PaperItem
+from .common import PaperItem, drawn_papers_delete
 from .sql import items_insert
 
 DRAW_BATCH = 200
+# Batches of one session retried after a start took one of their people's attempt number first.
+DRAW_CONFLICTS_RETRIED = 3
 # Sessions opening within this much time (or open now) get their papers drawn by the beat task.
 DRAW_AHEAD = timedelta(hours=6)
+
+logger = logging.getLogger(__name__)
 QUESTION_FIELDS = ("id", "kind", "stem", "options", "answer", "explanation", "law_reference", "category")
 
 Paper = list[tuple[RuleSpec, dict[str, Any]]]
@@ -203,7 +207,15 @@ def sessions_papers_draw_ahead(*, now: datetime) -> int:
         .order_by("opens_at", "pk")
         .values_list("pk", flat=True)
     )
-    return sum(session_papers_draw(session_id=session_id, now=now) for session_id in list(sessions))
+    total = 0
+    for session_id in list(sessions):
+        try:
+            total += session_papers_draw(session_id=session_id, now=now)
+        except (BankInsufficient, IntegrityError):
+            # One session's trouble (a bank that cannot fill it, starts racing the draw) leaves the
+            # others drawn; its people get a paper on demand, and the next run tries it again.
+            logger.warning("papers not drawn ahead for session %s", session_id, exc_info=True)
+    return total
 
 
 def drawn_papers_discard(*, now: datetime, batch_size: int = DRAW_BATCH) -> int:
@@ -216,17 +228,14 @@ def drawn_papers_discard(*, now: datetime, batch_size: int = DRAW_BATCH) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            ids = list(
-                Attempt.with_drawn.select_for_update(of=("self",))
-                .filter(status=AttemptStatus.DRAWN, session__closes_at__lte=now)
+            batch = (
+                Attempt.with_drawn.filter(status=AttemptStatus.DRAWN, session__closes_at__lte=now)
                 .order_by("pk")
                 .values_list("pk", flat=True)[:batch_size]
             )
-            if ids:
-                AttemptItem.objects.filter(attempt_id__in=ids).delete()
-                Attempt.with_drawn.filter(pk__in=ids, status=AttemptStatus.DRAWN).delete()
-        total += len(ids)
-        if len(ids) < batch_size:
+            deleted = drawn_papers_delete(Attempt.with_drawn.filter(pk__in=list(batch)))
+        total += deleted
+        if deleted < batch_size:
             return total
 
 
@@ -237,8 +246,17 @@ def session_papers_draw(*, session_id: int, now: datetime, batch_size: int = DRA
     its own transaction, so a long roster never holds a lock for long.
     """
     total = 0
+    conflicts = 0
     while True:
-        drawn = _draw_batch(session_id=session_id, now=now, batch_size=batch_size)
+        try:
+            drawn = _draw_batch(session_id=session_id, now=now, batch_size=batch_size)
+        except IntegrityError:
+            # Someone in the batch started at that moment and took attempt number 1: the batch
+            # rolled back; read the roster again, which now leaves them out.
+            conflicts += 1
+            if conflicts > DRAW_CONFLICTS_RETRIED:
+                raise
+            continue
         total += drawn
         if drawn < batch_size:
             return total
