@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from common.params import is_row_id
 from people.models import User
 
 from . import audience
@@ -43,7 +44,7 @@ def rule_list(*, target: str | None = None) -> QuerySet[ReminderRule]:
 
 
 def rule_get(*, rule_id: int) -> ReminderRule:
-    if not 0 < rule_id < 2**63:
+    if not (rule_id > 0 and is_row_id(rule_id)):
         raise Http404
     return get_object_or_404(
         ReminderRule.objects.select_related(*OCCASION_RELATED).prefetch_related("departments"), pk=rule_id

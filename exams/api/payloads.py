@@ -8,10 +8,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from common.errors import ValidationFailed
+from common.params import is_row_id
 
 from ..services import AnswerIn
-
-MAX_ID = 2**63 - 1
 
 
 def answers_from_payload(payload: Any) -> list[AnswerIn]:
@@ -26,7 +25,7 @@ def answers_from_payload(payload: Any) -> list[AnswerIn]:
         item = entry.get("item") if isinstance(entry, dict) else None
         keys = entry.get("keys") if isinstance(entry, dict) else None
         # Item ids are the database's 64-bit keys: a larger number cannot name one (nor go into SQL).
-        if isinstance(item, bool) or not isinstance(item, int) or not -MAX_ID <= item <= MAX_ID:
+        if isinstance(item, bool) or not isinstance(item, int) or not is_row_id(item):
             raise ValidationFailed(
                 _("answers[%(i)s].item 应为题目编号（整数）。") % {"i": index}, field=f"answers[{index}].item"
             )

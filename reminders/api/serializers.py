@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from common.params import MAX_ROW_ID
+
 from ..models import Notification
 from ..services import CREDENTIAL_TARGETS
 
@@ -23,13 +25,13 @@ class NudgeIn(serializers.Serializer):
     session = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ROW_ID,
         help_text="An open exam session: remind the eligible in scope who have not submitted.",
     )
     plan = serializers.IntegerField(
         required=False,
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_ROW_ID,
         help_text="A study plan of this year: remind the people in scope who are behind on it.",
     )
     credentials = serializers.ChoiceField(

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.http import Http404
 
+from common.params import is_row_id
 from people.models import User
 
 from ..models import Notification
@@ -15,7 +16,7 @@ from ..models import Notification
 @transaction.atomic
 def notification_mark_read(*, person: User, notification_id: int, now: datetime) -> Notification:
     """Mark one of ``person``'s notifications read (the first reading time stays); 404 for anyone else's."""
-    if not 0 < notification_id < 2**63:
+    if not (notification_id > 0 and is_row_id(notification_id)):
         raise Http404
     notification = Notification.objects.select_for_update().filter(pk=notification_id, person=person).first()
     if notification is None:

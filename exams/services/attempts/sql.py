@@ -22,6 +22,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_datetime
 
+from common.params import is_row_id
+
 from ...models import (
     SAVE_GRACE,
     Attempt,
@@ -83,18 +85,9 @@ def _aware(moment: Any) -> datetime:
     return moment
 
 
-# Ids are 64-bit keys: a larger number (a URL may carry any number of digits) names no row, and
-# SQLite refuses to take it as a parameter, so the statements below are not sent for it.
-MAX_ID = 2**63 - 1
-
-
-def is_id(value: int) -> bool:
-    return -MAX_ID <= value <= MAX_ID
-
-
 def attempt_save_state(*, attempt_id: int, candidate_id: int) -> tuple[str, datetime, dict[str, Any]] | None:
     """The candidate's attempt as a refused save explains itself: status, deadline, item index."""
-    if not is_id(attempt_id):
+    if not is_row_id(attempt_id):
         return None
     table = connection.ops.quote_name(Attempt._meta.db_table)
     with connection.cursor() as cursor:
@@ -163,7 +156,7 @@ def answers_upsert(
     one row the other wants next, would deadlock on PostgreSQL. ``rows`` must not name an
     item twice.
     """
-    if not is_id(attempt_id):
+    if not is_row_id(attempt_id):
         return (0, None)
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of ``connection`` looks it up again
     if len(rows) <= UPSERT_SIZES_KEPT:
@@ -219,7 +212,7 @@ def drawn_paper_claim(
     of the session (started or submitted). A second start at the same moment waits for this
     one's row lock and then finds nothing left to claim.
     """
-    if not is_id(session_id):
+    if not is_row_id(session_id):
         return None
     quote = connection.ops.quote_name
     attempts = quote(Attempt._meta.db_table)
