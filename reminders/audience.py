@@ -192,11 +192,17 @@ class CredentialDue:
     deadline: date  # its valid_until, or the review's date
 
 
-def credential_key(*, event: str, credential_id: int, day: date) -> str:
-    """``until:<credential>:<valid_until>`` or ``hours:<credential>:<year>``: unique per rule."""
+def credential_key(
+    *, event: str, credential_id: int, day: date | None = None, year: int | None = None
+) -> str:
+    """``until:<credential>:<valid_until>`` (``day``) or ``hours:<credential>:<year>`` (``year``: the
+    year the review covers, not the year it is held in: a 2025 review is often held in 2026):
+    unique per rule."""
     if event == Event.CREDENTIAL_EXPIRING:
+        assert day is not None
         return f"until:{credential_id}:{day.isoformat()}"
-    return f"hours:{credential_id}:{day.year}"
+    assert year is not None
+    return f"hours:{credential_id}:{year}"
 
 
 def _key_part(key: str) -> str:
@@ -242,7 +248,7 @@ def credentials_due(occasion: Any, *, offset_minutes: int, now: datetime) -> lis
                 "holder", "holder__department"
             )
             for credential in _holder_filter(credentials, occasion).order_by("holder__name", "pk"):
-                key = credential_key(event=occasion.event, credential_id=credential.pk, day=review.review_on)
+                key = credential_key(event=occasion.event, credential_id=credential.pk, year=review.year)
                 due.append(CredentialDue(credential, key, at, review.review_on))
     else:
         raise ValueError(occasion.event)

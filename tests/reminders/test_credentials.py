@@ -165,6 +165,24 @@ def test_an_expiry_reminder_fires_at_its_credentials_own_date_and_moving_the_dat
     assert Notification.objects.count() == 2
 
 
+def test_a_credential_already_inside_the_nearer_window_hears_only_the_nearer_reminder():
+    # given the 90- and the 30-day expiry rules, a credential ending in 10 days (granted late, or the
+    # rules added late), and one ending in 60 days
+    credential_rule(offset_minutes=-90 * DAY, title="九十天：{证号}")
+    credential_rule(offset_minutes=-30 * DAY, title="三十天：{证号}")
+    soon = credential(UserFactory(), until=date(2026, 3, 12))
+    later = credential(UserFactory(), until=date(2026, 5, 1))
+
+    # when the sweeps run, now and again a minute later
+    deliver(now=NOW)
+    deliver(now=NOW + timedelta(minutes=1))
+
+    # then the one ending soon hears the 30-day reminder only, the other the 90-day one only
+    assert sorted(Notification.objects.values_list("person_id", "title")) == sorted(
+        [(soon.holder_id, f"三十天：{soon.number}"), (later.holder_id, f"九十天：{later.number}")]
+    )
+
+
 def test_a_holder_who_renews_between_the_fan_out_and_the_send_is_skipped():
     made = credential(until=date(2026, 3, 20))
     kept = credential(until=date(2026, 3, 25))
@@ -244,6 +262,31 @@ def test_hours_short_reaches_valid_holders_below_their_bureaus_requirement_befor
         short.holder.pk: DeliveryStatus.SENT,
         review_holders["strict"].holder.pk: DeliveryStatus.SKIPPED,
     }
+
+
+def test_a_review_held_the_year_after_the_year_it_covers_reminds_of_that_years_hours():
+    # given the 2025 review held on 2026-03-20, a holder with 10 of the 40 hours in 2025 (and 50 in
+    # 2026, which this review does not count)
+    short = credential(
+        UserFactory(name="甲", is_enforcement_officer=True), granted_at=datetime(2024, 3, 2, 2, 0, tzinfo=UTC)
+    )
+    hours(short.holder, "10", year=2025)
+    hours(short.holder, "50", year=2026)
+    credential_services.review_schedule(year=2025, review_on=date(2026, 3, 20), actor=None)
+    credential_rule(
+        event=Event.CREDENTIAL_HOURS_SHORT,
+        offset_minutes=-10 * DAY,
+        title="学时不足",
+        body="{姓名}，年审于{截止时间}，请补足学时。",
+    )
+
+    # when the rule's moment comes (10 days before 2026-03-20 09:00 Shanghai) and it is sent
+    deliver(now=datetime(2026, 3, 10, 1, 0, tzinfo=UTC))
+
+    # then the holder is reminded once, of the 2025 review's date, under the 2025 review's key
+    assert list(Occasion.objects.values_list("key", flat=True)) == [f"hours:{short.pk}:2025"]
+    assert inbox() == [(short.holder.pk, "学时不足", "甲，年审于2026-03-20，请补足学时。", "/credentials/")]
+    assert list(Delivery.objects.values_list("status", flat=True)) == [DeliveryStatus.SENT]
 
 
 def test_the_preview_of_a_credential_rule_counts_names_and_renders_each_holders_own_text():
