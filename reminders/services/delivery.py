@@ -173,9 +173,23 @@ def _credential_occasions_due(*, now: datetime) -> list[Occasion]:
         .prefetch_related("departments")
         .order_by("pk")
     )
+    due_by_rule = []
     for rule in rules:
         snapshot = occasion_for_rule(rule, key="", due_at=now, now=now)
         due = audience.credentials_due(snapshot, offset_minutes=rule.offset_minutes, now=now)
+        if due:
+            audience_of = (rule.event, tuple(snapshot.audience_paths), rule.enforcement_officers_only)
+            due_by_rule.append((rule, audience_of, due))
+    for rule, audience_of, due in due_by_rule:
+        # A credential inside the windows of two rules of one event and audience (the 90- and the
+        # 30-day reminders of a credential granted 20 days before its end) hears only the nearer.
+        nearer = {
+            item.credential.pk
+            for other, other_audience, other_due in due_by_rule
+            if other_audience == audience_of and other.offset_minutes > rule.offset_minutes
+            for item in other_due
+        }
+        due = [item for item in due if item.credential.pk not in nearer]
         if not due:
             continue
         done = set(Occasion.objects.filter(rule=rule).values_list("key", flat=True))

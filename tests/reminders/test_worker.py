@@ -217,31 +217,36 @@ def test_beat_and_a_worker_fire_a_rule_once_at_its_time_and_moving_the_session_m
 
 
 def test_beat_and_a_worker_send_the_bureau_wide_credential_reminders_once_each(processes):
-    # given a holder whose credential ends in 20 days: both default expiry reminders (90 and 30 days
-    # before) are due, and the sweep makes the bureau-wide defaults itself
-    made = CredentialFactory(granted_at=timezone.now() - timedelta(days=400))
-    Credential.objects.filter(pk=made.pk).update(valid_until=timezone.localdate() + timedelta(days=20))
+    # given a holder whose credential ends in 20 days (inside both default windows, 90 and 30 days
+    # before: the nearer one speaks) and one whose credential ends in 60 days (the 90-day window
+    # only); the sweep makes the bureau-wide defaults itself
+    soon = CredentialFactory(granted_at=timezone.now() - timedelta(days=400))
+    later = CredentialFactory(granted_at=timezone.now() - timedelta(days=400))
+    Credential.objects.filter(pk=soon.pk).update(valid_until=timezone.localdate() + timedelta(days=20))
+    Credential.objects.filter(pk=later.pk).update(valid_until=timezone.localdate() + timedelta(days=60))
     sweep_every_second()
     running = processes()
     running.worker()
     running.beat()
 
     # when beat has swept until both arrived, and three times more
-    wait_for(
-        lambda: Notification.objects.filter(person=made.holder).count() >= 2, what="two credential reminders"
-    )
+    wait_for(lambda: Notification.objects.count() >= 2, what="two credential reminders")
     seen = _sweeps_seen(running)
     wait_for(lambda: _sweeps_seen(running) >= seen + 3, what="three more sweeps")
 
     # then one message per default rule, from one occasion each, and nothing more came
     assert sorted(Notification.objects.values_list("person_id", "title")) == sorted(
         [
-            (made.holder.pk, f"执法证到期提醒：{made.number}"),
-            (made.holder.pk, f"执法证即将到期：{made.number}"),
+            (later.holder.pk, f"执法证到期提醒：{later.number}"),
+            (soon.holder.pk, f"执法证即将到期：{soon.number}"),
         ]
     )
-    until = (timezone.localdate() + timedelta(days=20)).isoformat()
-    assert list(Occasion.objects.values_list("key", flat=True)) == [f"until:{made.pk}:{until}"] * 2
+    assert sorted(Occasion.objects.values_list("key", flat=True)) == sorted(
+        [
+            f"until:{soon.pk}:{(timezone.localdate() + timedelta(days=20)).isoformat()}",
+            f"until:{later.pk}:{(timezone.localdate() + timedelta(days=60)).isoformat()}",
+        ]
+    )
 
 
 def _sweeps_seen(running: Processes) -> int:
