@@ -65,13 +65,15 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _cohort(request: HttpRequest) -> selectors.ExamCohort:
+def _cohort(request: HttpRequest, scope: ReportScope) -> selectors.ExamCohort:
     params = request.GET
     try:
         if params.get("session"):
-            return selectors.cohort_for(session=params["session"])
+            return selectors.cohort_for(session=params["session"], scope=scope)
         return selectors.cohort_for(
-            year=params.get("year") or timezone.localdate().year, kind=params.get("kind") or ExamKind.ANNUAL
+            year=params.get("year") or timezone.localdate().year,
+            kind=params.get("kind") or ExamKind.ANNUAL,
+            scope=scope,
         )
     except DomainError as exc:
         raise Http404(exc.message) from exc
@@ -157,7 +159,7 @@ def _live_context(
 @reports_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = selectors.report_scope(request.user)
-    cohort = _cohort(request)
+    cohort = _cohort(request, scope)
     focus = _focus(scope, request)
     context = _live_context(request, scope, cohort, focus)
     report = context["report"]
@@ -179,7 +181,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "focus": focus,
             "breadcrumb": _breadcrumb(scope, focus),
             "children": children,
-            "sessions": selectors.cohorts_available(now=context["now"]),
+            "sessions": selectors.cohorts_available(scope=scope),
             "years": sorted({*selectors.years_with_sessions(), timezone.localdate().year}, reverse=True),
             "study": study,
             "study_year": study_year,
@@ -233,7 +235,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @reports_required
 def live(request: HttpRequest) -> HttpResponse:
     scope = selectors.report_scope(request.user)
-    cohort = _cohort(request)
+    cohort = _cohort(request, scope)
     focus = _focus(scope, request)
     return render(request, "reports/_live.html", _live_context(request, scope, cohort, focus))
 
@@ -303,7 +305,7 @@ def people(request: HttpRequest) -> HttpResponse:
                 nudge=_study_nudge(year, focus),
             )
         else:
-            cohort = _cohort(request)
+            cohort = _cohort(request, scope)
             rows = list(
                 selectors.participation_people(scope=scope, cohort=cohort, which=which, department=focus)
             )

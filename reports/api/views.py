@@ -110,7 +110,7 @@ class ParticipationView(ReportView):
         kind = format_param(request)
         params = request.query_params
         cohort = selectors.cohort_for(
-            session=params.get("session"), year=params.get("year"), kind=params.get("kind")
+            session=params.get("session"), year=params.get("year"), kind=params.get("kind"), scope=scope
         )
         report = selectors.participation_report(scope=scope, cohort=cohort)
         if kind == "xlsx":
@@ -136,7 +136,7 @@ class ParticipationPeopleView(ReportView):
         kind = format_param(request)
         params = request.query_params
         cohort = selectors.cohort_for(
-            session=params.get("session"), year=params.get("year"), kind=params.get("kind")
+            session=params.get("session"), year=params.get("year"), kind=params.get("kind"), scope=scope
         )
         department = selectors.department_in_scope(scope=scope, department_id=department_param(request))
         people = selectors.participation_people(

@@ -5,7 +5,7 @@ Scope (``selectors/common.py``)
                                                             ReportsNotPermitted for anyone else
     department_in_scope(*, scope, department_id) -> Department | None   DepartmentNotFound (404) outside it
 Participation (``selectors/participation.py``)
-    cohort_for(*, session=None, year=None, kind=None) -> ExamCohort     one session, or a year's sessions of a kind
+    cohort_for(*, session=None, year=None, kind=None, scope=None) -> ExamCohort   one session, or a year's sessions of a kind (within scope)
     participation_report(*, scope, cohort) -> ParticipationReport       4 statements whatever the size
     participation_people(*, scope, cohort, which, department=None) -> QuerySet[User]
     participation_timeline(*, scope, cohort, now, department=None) -> list[TimelinePoint]

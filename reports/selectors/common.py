@@ -46,6 +46,19 @@ class ReportScope:
     def departments_q(self) -> Q:
         return Q() if self.paths is None else subtree_q(self.paths)
 
+    def sessions_q(self) -> Q:
+        """A filter over ``ExamSession``: the sessions whose audience meets the scope (everyone, or a
+        department within the scope or above part of it); use it through ``pk__in``, as it joins
+        the sessions' departments."""
+        if self.paths is None:
+            return Q()
+        above = sorted({ancestor for path in self.paths for ancestor in ancestor_paths(path)})
+        return (
+            Q(departments__isnull=True)
+            | subtree_q(self.paths, field="departments__path")
+            | Q(departments__path__in=above)
+        )
+
     def covers(self, path: str) -> bool:
         return self.paths is None or any(path.startswith(prefix) for prefix in self.paths)
 

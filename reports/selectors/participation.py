@@ -123,13 +123,19 @@ class ExamCohort:
         return min(s.opens_at for s in self.sessions), max(s.closes_at for s in self.sessions)
 
 
-def cohort_for(*, session: Any = None, year: Any = None, kind: Any = None) -> ExamCohort:
-    """The cohort a request asks for (``session``, or ``year`` with ``kind``, default annual).
+def cohort_for(
+    *, session: Any = None, year: Any = None, kind: Any = None, scope: ReportScope | None = None
+) -> ExamCohort:
+    """The cohort a request asks for (``session``, or ``year`` with ``kind``, default annual),
+    among the sessions whose audience meets ``scope`` when given (a leader's: a session for other
+    departments is not theirs to name, and none of their people could sit it).
 
-    ``InvalidReportQuery`` names the bad parameter; ``SessionNotFound`` (404) for an unknown session.
-    Two queries (the sessions, their departments).
+    ``InvalidReportQuery`` names the bad parameter; ``SessionNotFound`` (404) for an unknown session
+    or one outside the scope. Two queries (the sessions, their departments).
     """
     sessions = ExamSession.objects.select_related("exam").prefetch_related("departments")
+    if scope is not None and not scope.is_everything:
+        sessions = sessions.filter(pk__in=ExamSession.objects.filter(scope.sessions_q()).values("pk"))
     if session not in (None, ""):
         try:
             session_id = int(session)
@@ -315,10 +321,14 @@ def _as_datetime(value: Any, tz: Any) -> datetime:
     return datetime(value.year, value.month, value.day, tzinfo=tz)
 
 
-def cohorts_available(*, now: datetime) -> list[ExamSession]:
-    """Annual and qualification sessions, newest first, for the report's choice of session (one query)."""
+def cohorts_available(*, scope: ReportScope) -> list[ExamSession]:
+    """Annual and qualification sessions whose audience meets ``scope``, newest first, for the
+    report's choice of session (one query)."""
     return list(
-        ExamSession.objects.filter(exam__kind__in=[ExamKind.ANNUAL, ExamKind.QUALIFICATION])
+        ExamSession.objects.filter(
+            pk__in=ExamSession.objects.filter(scope.sessions_q()).values("pk"),
+            exam__kind__in=[ExamKind.ANNUAL, ExamKind.QUALIFICATION],
+        )
         .select_related("exam")
         .order_by("-opens_at", "-id")[:200]
     )

@@ -203,3 +203,40 @@ def test_the_timeline_counts_people_at_their_first_submit(known_bureau):
         scope=selectors.report_scope(known_bureau.leader), cohort=cohort, now=now
     )
     assert [point.participated for point in leader_points] == [2, 2, 2, 2]
+
+
+def test_a_leader_is_offered_and_may_name_only_the_sessions_whose_audience_meets_their_scope(
+    known_bureau, client
+):
+    # given sessions for the whole bureau (above the leader's division), for everyone, for a section
+    # of the division, and for the other division only
+    opens = {"opens_at": OPENS, "closes_at": OPENS + timedelta(days=10)}
+    everyone = ExamSessionFactory(title="全员场次", **opens)
+    section = ExamSessionFactory(title="一科场次", departments=[known_bureau.section1], **opens)
+    elsewhere = ExamSessionFactory(title="二处场次", departments=[known_bureau.division2], **opens)
+    leader_scope = selectors.report_scope(known_bureau.leader)
+    admin_scope = selectors.report_scope(known_bureau.admin)
+
+    # then the leader is offered the three that reach their division, the administrator all four
+    assert {s.pk for s in selectors.cohorts_available(scope=leader_scope)} == {
+        known_bureau.session.pk,
+        everyone.pk,
+        section.pk,
+    }
+    assert {s.pk for s in selectors.cohorts_available(scope=admin_scope)} == {
+        known_bureau.session.pk,
+        everyone.pk,
+        section.pk,
+        elsewhere.pk,
+    }
+    # and naming the other division's session is "not found" for the leader, on the API and the page
+    with pytest.raises(SessionNotFound):
+        selectors.cohort_for(session=elsewhere.pk, scope=leader_scope)
+    assert selectors.cohort_for(session=elsewhere.pk, scope=admin_scope).session_ids == [elsewhere.pk]
+    client.force_login(known_bureau.leader)
+    response = client.get(f"/api/v1/reports/participation/?session={elsewhere.pk}")
+    assert (response.status_code, response.json()["code"]) == (404, "session_not_found")
+    assert client.get(f"/reports/?session={elsewhere.pk}").status_code == 404
+    assert "二处场次" not in client.get("/reports/").content.decode()
+    # and a year's cohort for the leader leaves it out
+    assert elsewhere.pk not in selectors.cohort_for(year=YEAR, scope=leader_scope).session_ids
