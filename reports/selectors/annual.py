@@ -35,10 +35,9 @@ from courses.models import ActivityAttendance, ActivityKind, StudyActivity, Stud
 from courses.selectors import pre_meeting_check
 from credentials.models import CredentialAction, CredentialEvent
 from exams.models import ExamKind
-from people.models import User
 
 from ..models import AnnualFiguresSnapshot
-from .common import ReportScope, percent
+from .common import ReportScope, active_people, percent
 from .participation import cohort_for, participation_report
 from .study import study_report
 
@@ -63,7 +62,7 @@ def annual_figures(*, scope: ReportScope, year: int, today: date) -> dict[str, A
         scope=scope, cohort=cohort_for(year=year, kind=ExamKind.QUALIFICATION)
     ).totals
 
-    people = User.objects.filter(scope.people_q(), is_active=True)
+    people = active_people(scope)
     totals = dict(
         StudyHoursEntry.objects.filter(year=year, person__in=people.values("pk"))
         .order_by()

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from people.models import Department, User
@@ -211,6 +211,6 @@ def percent(value: float) -> str:
     return (text[:-2] if text.endswith(".0") else text) + "%"
 
 
-def people_base(scope: ReportScope) -> Any:
-    """Active people within the scope, with their department (for lists)."""
-    return User.objects.filter(scope.people_q(), is_active=True).select_related("department")
+def active_people(scope: ReportScope) -> QuerySet[User]:
+    """The people every report counts: active, within the scope (people who left are in no figure)."""
+    return User.objects.filter(scope.people_q(), is_active=True)

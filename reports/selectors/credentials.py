@@ -48,7 +48,7 @@ from credentials.selectors import (
 from people.models import Department, User
 
 from ..errors import InvalidReportQuery
-from .common import DepartmentRow, ReportScope, children_of, departments_in_scope, roll_up
+from .common import DepartmentRow, ReportScope, active_people, children_of, departments_in_scope, roll_up
 
 EXPIRY_DAYS = EXPIRY_WARNING.days
 CREDENTIAL_FIELDS = ("valid", "suspended", "revoked", "expiring", "review_failed")
@@ -120,10 +120,6 @@ class CredentialReport:
         }
 
 
-def _people(scope: ReportScope) -> QuerySet[User]:
-    return User.objects.filter(scope.people_q(), is_active=True)
-
-
 def credential_report(*, scope: ReportScope, today: date) -> CredentialReport:
     """Credential figures for every department in scope over its subtree, and the totals over the scope."""
     departments = departments_in_scope(scope)
@@ -140,7 +136,7 @@ def credential_report(*, scope: ReportScope, today: date) -> CredentialReport:
         )
     )
     people = (
-        _people(scope)
+        active_people(scope)
         .order_by()
         .values("department_id")
         .annotate(
@@ -181,7 +177,7 @@ def credential_people(
         raise InvalidReportQuery(
             _("list 须为 %(choices)s 之一。") % {"choices": ", ".join(CREDENTIAL_LISTS)}, field="list"
         )
-    people: Any = _people(scope)
+    people: Any = active_people(scope)
     if department is not None:
         people = people.filter(department__path__startswith=department.path)
     current = Credential.objects.filter(holder=OuterRef("pk"), superseded_by__isnull=True).order_by(

@@ -51,6 +51,7 @@ from .common import (
     DepartmentNode,
     DepartmentRow,
     ReportScope,
+    active_people,
     children_of,
     departments_in_scope,
     rate,
@@ -216,14 +217,10 @@ def annotate_study(people: QuerySet[User], *, year: int, departments: list[Depar
     ).filter(required_hours__isnull=False)
 
 
-def _people(scope: ReportScope) -> QuerySet[User]:
-    return User.objects.filter(scope.people_q(), is_active=True)
-
-
 def study_report(*, scope: ReportScope, year: int) -> StudyReport:
     """Study figures for every department in scope over its subtree, and the totals over the scope."""
     departments = departments_in_scope(scope)
-    people = annotate_study(_people(scope), year=year, departments=departments)
+    people = annotate_study(active_people(scope), year=year, departments=departments)
     rows = (
         people.order_by()
         .values("department_id")
@@ -264,7 +261,7 @@ def study_people(
             _("list 须为 %(choices)s 之一。") % {"choices": ", ".join(STUDY_LISTS)}, field="list"
         )
     departments = departments_in_scope(scope)
-    people: Any = _people(scope)
+    people: Any = active_people(scope)
     if department is not None:
         people = people.filter(department__path__startswith=department.path)
     people = annotate_study(people, year=year, departments=departments)

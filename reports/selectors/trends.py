@@ -14,9 +14,8 @@ from django.db.models import Sum
 
 from courses.models import StudyHoursEntry
 from exams.models import ExamKind
-from people.models import User
 
-from .common import ReportScope
+from .common import ReportScope, active_people
 from .participation import Figures, cohort_for, participation_report, years_with_sessions
 
 
@@ -30,7 +29,7 @@ class YearFigures:
 def year_on_year(*, scope: ReportScope, kind: str = ExamKind.ANNUAL) -> list[YearFigures]:
     """Every year with sessions of ``kind``, oldest first."""
     result = []
-    people = User.objects.filter(scope.people_q(), is_active=True)
+    people = active_people(scope)
     population = people.count()
     for year in years_with_sessions(kind=kind):
         report = participation_report(scope=scope, cohort=cohort_for(year=year, kind=kind))
