@@ -209,16 +209,19 @@ def _key_part(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
 
+def _audience_q(occasion: Any, *, prefix: str = "") -> Q:
+    """The audience filter of a rule (or occasion) over people, or through ``prefix`` ("holder__")."""
+    query = Q()
+    if occasion.audience_paths:
+        query &= subtree_q(list(occasion.audience_paths), field=f"{prefix}department__path")
+    if occasion.enforcement_officers_only:
+        query &= Q(**{f"{prefix}is_enforcement_officer": True})
+    return query
+
+
 def _holder_filter(credentials: QuerySet[Credential], occasion: Any) -> QuerySet[Credential]:
     """The audience filter of a rule (or occasion) applied to credentials, through their holders."""
-    credentials = credentials.filter(holder__is_active=True)
-    if occasion.audience_paths:
-        credentials = credentials.filter(
-            subtree_q(list(occasion.audience_paths), field="holder__department__path")
-        )
-    if occasion.enforcement_officers_only:
-        credentials = credentials.filter(holder__is_enforcement_officer=True)
-    return credentials
+    return credentials.filter(_audience_q(occasion, prefix="holder__"), holder__is_active=True)
 
 
 def _reviews_open(*, now: datetime) -> list[AnnualReview]:
@@ -324,10 +327,7 @@ def still_to_act_q(occasion: Any) -> Q:
         raise ValueError(event)
     if occasion.person_id:
         query &= Q(pk=occasion.person_id)
-    if occasion.audience_paths:
-        query &= subtree_q(list(occasion.audience_paths), field="department__path")
-    if occasion.enforcement_officers_only:
-        query &= Q(is_enforcement_officer=True)
+    query &= _audience_q(occasion)
     if occasion.scope_paths is not None:
         query &= subtree_q(list(occasion.scope_paths), field="department__path")
     return query
