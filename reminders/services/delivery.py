@@ -192,7 +192,11 @@ def _credential_occasions_due(*, now: datetime) -> list[Occasion]:
         due = [item for item in due if item.credential.pk not in nearer]
         if not due:
             continue
-        done = set(Occasion.objects.filter(rule=rule).values_list("key", flat=True))
+        done = set(
+            Occasion.objects.filter(rule=rule, key__in=[item.key for item in due]).values_list(
+                "key", flat=True
+            )
+        )
         fresh.extend(
             occasion_for_rule(
                 rule,
